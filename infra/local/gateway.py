@@ -1,0 +1,115 @@
+"""Local stand-in for Supabase's Kong and for Lambda Function URLs, on one port (default 54321):
+
+  /rest/v1/*             -> the real PostgREST (a fresh upstream connection per request: PostgREST 12 closes
+                            connections after HEAD, so pooled upstream connections would break)
+  /functions/v1/<name>   -> a Function URL event (payload 2.0) handed to the real handler of functions/<name>
+  /openapi.json          -> the generated API description
+
+Only user functions (those exposing an `endpoint`) are reachable: system and admin functions have no URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import importlib
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+from infra.local.events import LocalContext, function_url_event
+
+ROOT = Path(__file__).resolve().parents[2]
+_NAME = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
+_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host",
+               "proxy-authorization", "proxy-authenticate", "content-length"}
+
+
+def load_user_function(name: str) -> ModuleType | None:
+    """The handler module of a user function, or None when `name` is not one."""
+    if not _NAME.match(name):
+        return None
+    folder = name.replace("-", "_")
+    if not (ROOT / "functions" / folder / "handler.py").exists():
+        return None
+    module = importlib.import_module(f"functions.{folder}.handler")
+    return module if hasattr(module, "endpoint") else None
+
+
+class Gateway(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, postgrest_port: int) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.postgrest_port = postgrest_port
+
+    def serve_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, name="gateway", daemon=True)
+        thread.start()
+        return thread
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Gateway
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: no request lines in logs
+        return
+
+    def _dispatch(self) -> None:
+        url = urlsplit(self.path)
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        if url.path.startswith("/rest/v1/"):
+            self._proxy_rest(url.path[len("/rest/v1"):], url.query, body)
+        elif url.path.startswith("/functions/v1/"):
+            name, _, rest = url.path[len("/functions/v1/"):].partition("/")
+            self._invoke(name, "/" + rest, url.query, body)
+        elif url.path == "/openapi.json":
+            self._send(200, {"content-type": "application/json"}, (ROOT / "openapi.json").read_bytes())
+        elif url.path == "/health":
+            self._send(200, {"content-type": "application/json"}, b'{"ok":true}')
+        else:
+            self._send(404, {"content-type": "application/json"}, b'{"message":"not found"}')
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
+
+    def _proxy_rest(self, path: str, query: str, body: bytes) -> None:
+        upstream = http.client.HTTPConnection("127.0.0.1", self.server.postgrest_port, timeout=30)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
+        try:
+            upstream.request(self.command, path + (f"?{query}" if query else ""), body=body or None, headers=headers)
+            response = upstream.getresponse()
+            payload = response.read()
+            out = {k: v for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP}
+            self._send(response.status, out, payload)
+        finally:
+            upstream.close()
+
+    def _invoke(self, name: str, path: str, query: str, body: bytes) -> None:
+        module = load_user_function(name)
+        if module is None:
+            self._send(404, {"content-type": "application/json"},
+                       b'{"success":false,"error":{"code":"NOT_FOUND","message":"no such function"}}')
+            return
+        event = function_url_event(self.command, path=path, query=query, headers=dict(self.headers.items()),
+                                   body=body, source_ip=self.client_address[0])
+        result = module.handler(event, LocalContext(function_name=name))
+        payload = result.get("body") or ""
+        raw = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
+        headers = dict(result.get("headers") or {})
+        for header, values in (result.get("multiValueHeaders") or {}).items():
+            headers[header] = ",".join(values)
+        self._send(int(result.get("statusCode", 200)), headers, raw)
+
+    def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)

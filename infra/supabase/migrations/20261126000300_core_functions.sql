@@ -1,0 +1,325 @@
+-- Shared SQL building blocks (schema "private", never exposed by PostgREST) and the sign-in functions.
+-- Conventions for every state-changing function of this project:
+--   * security definer, set search_path = '', EXECUTE for service_role only;
+--   * errors are raised with private.fail(code, message, http_status): SQLSTATE 'LM' || status, message = code;
+--   * user functions take p_session (sha256 hex of the session token) and authenticate with
+--     private.session_user() inside the same transaction: one round trip per request.
+
+create or replace function private.fail(p_code text, p_message text, p_status integer default 409,
+                                        p_details jsonb default null)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  raise exception using errcode = 'LM' || p_status::text, message = p_code, detail = p_message,
+                        hint = coalesce(p_details::text, '');
+end
+$$;
+
+create or replace function private.config(p_key text) returns jsonb
+language sql stable
+set search_path = ''
+as $$ select value from public.system_config where key = p_key $$;
+
+-- Revokes EXECUTE from the API roles on every function of this project and grants it to service_role.
+-- Called at the end of each migration so a forgotten REVOKE cannot expose a new function.
+create or replace function private.lock_down_functions() returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  f record;
+begin
+  for f in select p.oid::regprocedure as sig, n.nspname as schema
+             from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+            where n.nspname in ('public', 'private')
+  loop
+    execute format('revoke all on function %s from public, anon, authenticated', f.sig);
+    if f.schema = 'public' then
+      execute format('grant execute on function %s to service_role', f.sig);
+    end if;
+  end loop;
+end
+$$;
+
+-- ---------------------------------------------------------------- sessions
+create or replace function private.session_user(p_session text) returns public.users
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_user      public.users;
+  v_active    boolean;
+  v_expires   timestamptz;
+begin
+  select s.is_active, s.expires_at into v_active, v_expires
+    from public.user_sessions s where s.token_hash = p_session;
+  if not found or not v_active then
+    perform private.fail('UNAUTHENTICATED', 'session is missing, invalid or signed out', 401);
+  end if;
+  if v_expires <= now() then
+    perform private.fail('SESSION_EXPIRED', 'session has expired; sign in again', 401);
+  end if;
+  select u.* into v_user from public.users u
+    join public.user_sessions s on s.user_id = u.id where s.token_hash = p_session;
+  if v_user.status <> 'ACTIVE' then
+    perform private.fail('FORBIDDEN', 'this account is not allowed to use the service', 403);
+  end if;
+  return v_user;
+end
+$$;
+
+-- ---------------------------------------------------------------- idempotency
+-- Claims (user, scope, key). Returns the stored response of an earlier identical request, or null when this
+-- request is the first (the caller then does the work and calls private.idempotency_finish in the same
+-- transaction). A concurrent twin blocks on the claim's row lock until the first commits or rolls back.
+create or replace function private.idempotency_begin(p_user uuid, p_scope text, p_key text, p_request_hash text)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_row public.idempotency_keys;
+begin
+  if p_key is null then
+    return null;
+  end if;
+  insert into public.idempotency_keys (user_id, scope, key, request_hash)
+  values (p_user, p_scope, p_key, p_request_hash)
+  on conflict do nothing;
+  if found then
+    return null;
+  end if;
+  select * into v_row from public.idempotency_keys
+   where user_id = p_user and scope = p_scope and key = p_key;
+  if v_row.request_hash <> p_request_hash then
+    perform private.fail('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request', 409);
+  end if;
+  return v_row.response;
+end
+$$;
+
+create or replace function private.idempotency_finish(p_user uuid, p_scope text, p_key text, p_response jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_key is not null then
+    update public.idempotency_keys set response = p_response
+     where user_id = p_user and scope = p_scope and key = p_key;
+  end if;
+  return p_response;
+end
+$$;
+
+-- ---------------------------------------------------------------- wallets: the one way money moves
+-- Applies a signed change to a wallet's balance (and frozen balance) and writes its ledger row.
+-- The row lock of the UPDATE serialises concurrent changes; the CHECK constraint makes overdraft impossible.
+create or replace function private.wallet_apply(
+  p_wallet_id uuid, p_amount numeric, p_type text,
+  p_reference_type text default null, p_reference_id uuid default null,
+  p_description text default null, p_frozen_delta numeric default 0,
+  p_order_id uuid default null, p_lottery_id uuid default null)
+returns public.wallets
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_wallet public.wallets;
+begin
+  begin
+    update public.wallets
+       set balance = balance + p_amount,
+           frozen_balance = frozen_balance + p_frozen_delta,
+           total_deposits = total_deposits + case when p_type = 'DEPOSIT' then p_amount else 0 end,
+           total_withdrawals = total_withdrawals + case when p_type = 'WITHDRAWAL' then -p_frozen_delta else 0 end,
+           version = version + 1
+     where id = p_wallet_id
+    returning * into v_wallet;
+  exception when check_violation then
+    perform private.fail('INSUFFICIENT_BALANCE', 'the wallet balance is too low for this operation', 409);
+  end;
+  if not found then
+    perform private.fail('NOT_FOUND', 'wallet not found', 404);
+  end if;
+  insert into public.wallet_transactions
+    (wallet_id, type, amount, balance_before, balance_after, frozen_delta, description,
+     related_order_id, related_lottery_id, reference_type, reference_id)
+  values
+    (p_wallet_id, p_type, p_amount, v_wallet.balance - p_amount, v_wallet.balance, p_frozen_delta, p_description,
+     p_order_id, p_lottery_id, p_reference_type, p_reference_id);
+  return v_wallet;
+end
+$$;
+
+create or replace function private.wallet_id(p_user uuid, p_type text, p_currency text default 'TJS') returns uuid
+language sql stable
+set search_path = ''
+as $$ select id from public.wallets where user_id = p_user and type = p_type and currency = p_currency $$;
+
+create or replace function private.notify(p_user uuid, p_type text, p_title text, p_content text,
+                                          p_data jsonb default '{}'::jsonb, p_related_id uuid default null,
+                                          p_related_type text default null)
+returns void
+language sql
+set search_path = ''
+as $$
+  insert into public.notifications (user_id, type, title, content, data, related_id, related_type)
+  values (p_user, p_type, p_title, p_content, coalesce(p_data, '{}'::jsonb), p_related_id, p_related_type)
+$$;
+
+-- ---------------------------------------------------------------- JSON shapes shared by functions
+create or replace function private.money(p_value numeric) returns jsonb
+language sql immutable
+set search_path = ''
+as $$ select to_jsonb(round(p_value, 2)) $$;
+
+create or replace function private.user_json(p_user public.users) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'id', p_user.id, 'telegram_id', p_user.telegram_id, 'telegram_username', p_user.telegram_username,
+    'first_name', p_user.first_name, 'last_name', p_user.last_name, 'avatar_url', p_user.avatar_url,
+    'language_code', p_user.language_code, 'referral_code', p_user.referral_code,
+    'invite_code', p_user.referral_code, 'status', p_user.status, 'is_verified', p_user.is_verified,
+    'kyc_level', p_user.kyc_level, 'referred_by_id', p_user.referred_by_id, 'created_at', p_user.created_at)
+$$;
+
+create or replace function private.wallets_json(p_user uuid) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'id', w.id, 'type', w.type, 'currency', w.currency, 'balance', w.balance,
+           'frozen_balance', w.frozen_balance, 'total_deposits', w.total_deposits,
+           'total_withdrawals', w.total_withdrawals, 'version', w.version)
+         order by array_position(array['BALANCE', 'LUCKY_COIN', 'BONUS'], w.type), w.currency), '[]'::jsonb)
+    from public.wallets w where w.user_id = p_user
+$$;
+
+-- ---------------------------------------------------------------- referral codes
+-- Collision-free by construction: an odd multiplier is a bijection modulo 2^35, so distinct sequence
+-- values give distinct 7-symbol codes (Crockford base32), which do not reveal the user count.
+create sequence private.referral_code_seq;
+
+create or replace function private.next_referral_code() returns text
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_alphabet constant text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  v_value    bigint := ((nextval('private.referral_code_seq')::numeric * 2654435761 + 104729)
+                        % 34359738368)::bigint;
+  v_code     text := '';
+begin
+  for i in 1..7 loop
+    v_code := substr(v_alphabet, (v_value % 32)::integer + 1, 1) || v_code;
+    v_value := v_value / 32;
+  end loop;
+  return 'LM' || v_code;
+end
+$$;
+
+-- ---------------------------------------------------------------- sign-in
+-- Upserts the Telegram user, creates the three wallets of a new user, links the referrer named by
+-- startParam "ref_<code>" (new users only: once, never self, never a cycle) and creates the session.
+create or replace function public.auth_telegram(
+  p_telegram_user jsonb, p_start_param text, p_token_hash text,
+  p_device text default 'telegram_mini_app', p_ip_address text default null, p_user_agent text default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_telegram_id text := p_telegram_user ->> 'id';
+  v_user        public.users;
+  v_referrer    uuid;
+  v_is_new      boolean := false;
+  v_expires     timestamptz := now() + make_interval(secs => (private.config('session_ttl_seconds'))::text::integer);
+begin
+  if v_telegram_id is null or v_telegram_id !~ '^[0-9]{1,20}$' then
+    perform private.fail('VALIDATION_ERROR', 'initData user has no valid id', 400);
+  end if;
+
+  update public.users
+     set telegram_username = p_telegram_user ->> 'username',
+         first_name = p_telegram_user ->> 'first_name',
+         last_name = p_telegram_user ->> 'last_name',
+         language_code = coalesce(p_telegram_user ->> 'language_code', language_code),
+         avatar_url = coalesce(p_telegram_user ->> 'photo_url', avatar_url),
+         last_login_at = now(), last_active_at = now()
+   where telegram_id = v_telegram_id
+  returning * into v_user;
+
+  if not found then
+    if p_start_param ~ '^ref_[A-Za-z0-9]{4,16}$' then
+      select id into v_referrer from public.users
+       where referral_code = upper(substr(p_start_param, 5)) and status = 'ACTIVE';
+    end if;
+    insert into public.users (telegram_id, telegram_username, first_name, last_name, language_code, avatar_url,
+                              referral_code, referred_by_id, referrer_id, last_login_at, last_active_at)
+    values (v_telegram_id, p_telegram_user ->> 'username', p_telegram_user ->> 'first_name',
+            p_telegram_user ->> 'last_name', coalesce(p_telegram_user ->> 'language_code', 'zh'),
+            p_telegram_user ->> 'photo_url', private.next_referral_code(), v_referrer, v_referrer, now(), now())
+    on conflict (telegram_id) do nothing
+    returning * into v_user;
+    if found then
+      v_is_new := true;
+      insert into public.wallets (user_id, type, currency)
+      values (v_user.id, 'BALANCE', 'TJS'), (v_user.id, 'LUCKY_COIN', 'TJS'), (v_user.id, 'BONUS', 'TJS');
+    else
+      -- a concurrent first sign-in of the same Telegram user won the insert
+      select * into v_user from public.users where telegram_id = v_telegram_id;
+    end if;
+  end if;
+
+  if v_user.status <> 'ACTIVE' then
+    perform private.fail('FORBIDDEN', 'this account is not allowed to use the service', 403);
+  end if;
+
+  insert into public.user_sessions (user_id, token_hash, device, ip_address, user_agent, expires_at)
+  values (v_user.id, p_token_hash, p_device, p_ip_address, left(p_user_agent, 500), v_expires);
+
+  return jsonb_build_object(
+    'user', private.user_json(v_user),
+    'wallets', private.wallets_json(v_user.id),
+    'session', jsonb_build_object('expires_at', v_expires),
+    'is_new_user', v_is_new);
+end
+$$;
+
+create or replace function public.validate_session(p_session text) returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_user public.users := private.session_user(p_session);
+begin
+  return jsonb_build_object(
+    'user', private.user_json(v_user),
+    'session', (select jsonb_build_object('expires_at', s.expires_at, 'created_at', s.created_at)
+                  from public.user_sessions s where s.token_hash = p_session));
+end
+$$;
+
+create or replace function public.logout(p_session text) returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.user_sessions set is_active = false, revoked_at = now()
+   where token_hash = p_session and is_active and expires_at > now();
+  if not found then
+    perform private.fail('UNAUTHENTICATED', 'session is missing, invalid or signed out', 401);
+  end if;
+  return jsonb_build_object('logged_out', true);
+end
+$$;
+
+select private.lock_down_functions();

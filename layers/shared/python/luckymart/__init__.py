@@ -1,0 +1,1 @@
+"""LuckyMart shared Lambda layer: configuration, database access, HTTP contract, auth, money, fair draw."""

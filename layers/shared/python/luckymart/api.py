@@ -1,0 +1,222 @@
+"""The HTTP contract of every function URL (SPEC §4), so each function only declares its model and logic.
+
+    endpoint = Endpoint("exchange-balance", body=ExchangeBody, idempotent=True, summary="...")
+
+    @endpoint
+    def exchange(call: Call[ExchangeBody]) -> Any:
+        return call.rpc("exchange_balance", {"p_amount": call.body.amount})
+
+    handler = endpoint.handler
+
+The endpoint parses the Function URL event (payload 2.0) with Powertools, answers CORS, authenticates the
+session token (hashed here, checked inside the SQL function: one round trip), validates the body with pydantic,
+passes the Idempotency-Key, and wraps results and errors in the envelope. Unexpected errors become 500 INTERNAL
+with a correlation id and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+from aws_lambda_powertools.event_handler import CORSConfig, LambdaFunctionUrlResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from luckymart import db, jsonutil
+from luckymart.config import settings
+from luckymart.errors import AppError, unauthenticated, validation_error
+from luckymart.log import logger
+from luckymart.sessions import extract_token, hash_token, is_well_formed
+
+ALLOWED_HEADERS = ["authorization", "x-client-info", "apikey", "content-type", "x-session-token", "idempotency-key"]
+MAX_BODY_BYTES = 64 * 1024
+MAX_IDEMPOTENCY_KEY = 255
+
+
+class Body(BaseModel):
+    """Base of every request model: unknown fields (a `user_id`, say) are ignored, never trusted."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, str_strip_whitespace=True, frozen=True)
+
+
+class EmptyBody(Body):
+    pass
+
+
+class PageQuery(Body):
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A list result: `data` is the items, plus `page: {limit, offset, total}`."""
+
+    items: list[Any]
+    limit: int
+    offset: int
+    total: int
+
+
+B = TypeVar("B", bound=Body)
+Auth = Literal["required", "optional", "none"]
+
+
+@dataclass(frozen=True)
+class Call(Generic[B]):
+    """One validated request as the function's logic sees it."""
+
+    body: B
+    session_hash: str | None
+    idempotency_key: str | None
+    request_hash: str
+    idempotent: bool
+    source_ip: str | None
+    user_agent: str | None
+
+    def rpc(self, function: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Calls the function's SQL function with the session hash (and idempotency key) added."""
+        full = dict(params or {})
+        if self.session_hash is not None:
+            full["p_session"] = self.session_hash
+        if self.idempotent:
+            full["p_idempotency_key"] = self.idempotency_key
+            full["p_request_hash"] = self.request_hash
+        return db.rpc(function, full)
+
+
+class Endpoint(Generic[B]):
+    def __init__(
+        self,
+        name: str,
+        *,
+        body: type[B],
+        auth: Auth = "required",
+        read_only: bool = False,
+        idempotent: bool = False,
+        response: type[BaseModel] | None = None,
+        list_response: bool = False,
+        summary: str = "",
+    ) -> None:
+        self.name = name
+        self.body_model = body
+        self.auth = auth
+        self.methods = ["GET", "POST"] if read_only else ["POST"]
+        self.idempotent = idempotent
+        self.response_model = response
+        self.list_response = list_response
+        self.summary = summary
+        self._logic: Callable[[Call[B]], Any] | None = None
+        self._entry: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
+
+    def __call__(self, logic: Callable[[Call[B]], Any]) -> Callable[[Call[B]], Any]:
+        self._logic = logic
+        return logic
+
+    # ------------------------------------------------------------------ Lambda entry point
+    def handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if self._entry is None:
+            self._entry = self._build_entry()
+        return self._entry(event, context)
+
+    def _build_entry(self) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        origins = list(settings().cors_origins) or ["*"]
+        cors = CORSConfig(allow_origin=origins[0], extra_origins=origins[1:], allow_headers=ALLOWED_HEADERS,
+                          max_age=600)
+        app = LambdaFunctionUrlResolver(cors=cors)
+        app.route("/", method=self.methods)(lambda: self._respond(app))
+        app.not_found(lambda _exc: _error_response(AppError("NOT_FOUND", "no such route", 404)))
+        return logger.inject_lambda_context(
+            app.resolve, correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL, clear_state=True
+        )
+
+    # ------------------------------------------------------------------ one request
+    def _respond(self, app: LambdaFunctionUrlResolver) -> Response:
+        try:
+            return _ok(self._run(app))
+        except AppError as error:
+            if error.status >= 500:
+                logger.error("request failed", extra={"code": error.code})
+            return _error_response(error)
+        except Exception:
+            logger.exception("unexpected error")
+            correlation_id = logger.get_correlation_id()
+            return _error_response(AppError("INTERNAL", "internal error", 500, {"correlation_id": correlation_id}))
+
+    def _run(self, app: LambdaFunctionUrlResolver) -> Any:
+        event = app.current_event
+        raw = self._raw_input(event)
+        headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+
+        session_hash: str | None = None
+        if self.auth != "none":
+            token = extract_token(headers, raw)
+            if token is not None:
+                if not is_well_formed(token):
+                    raise unauthenticated("session token is malformed")
+                session_hash = hash_token(token)
+            elif self.auth == "required":
+                raise unauthenticated()
+
+        try:
+            body = self.body_model.model_validate(raw)
+        except ValidationError as exc:
+            raise validation_error("request is invalid", _safe_errors(exc)) from None
+
+        key = headers.get("idempotency-key") or raw.get("idempotency_key")
+        if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_IDEMPOTENCY_KEY):
+            raise validation_error("Idempotency-Key must be 1..255 characters")
+        request_hash = hashlib.sha256(
+            jsonutil.dumps(body.model_dump(mode="json")).encode() + self.name.encode()
+        ).hexdigest()
+        http = event.request_context.http
+        assert self._logic is not None, f"endpoint {self.name} has no logic"
+        return self._logic(Call(body=body, session_hash=session_hash, idempotency_key=key,
+                                request_hash=request_hash, idempotent=self.idempotent,
+                                source_ip=http.source_ip, user_agent=http.user_agent))
+
+    def _raw_input(self, event: Any) -> dict[str, Any]:
+        if event.request_context.http.method == "GET":
+            return dict(event.query_string_parameters or {})
+        text = event.decoded_body or ""
+        if len(text) > MAX_BODY_BYTES:
+            raise validation_error("request body is too large")
+        if not text.strip():
+            return {}
+        try:
+            raw = jsonutil.loads(text)
+        except ValueError:
+            raise validation_error("request body is not valid JSON") from None
+        if not isinstance(raw, dict):
+            raise validation_error("request body must be a JSON object")
+        return raw
+
+
+def _ok(result: Any) -> Response:
+    if isinstance(result, Page):
+        envelope = {"success": True, "data": result.items,
+                    "page": {"limit": result.limit, "offset": result.offset, "total": result.total}}
+    else:
+        envelope = {"success": True, "data": result}
+    return Response(200, "application/json", jsonutil.dumps(envelope))
+
+
+def _error_response(error: AppError) -> Response:
+    payload: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.details is not None:
+        payload["details"] = error.details
+    return Response(error.status, "application/json", jsonutil.dumps({"success": False, "error": payload}))
+
+
+def _safe_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    """Pydantic errors without the offending input (it may be a secret or huge)."""
+    return [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+
+
+def page_of(rows: Mapping[str, Any], query: PageQuery) -> Page:
+    """Builds a Page from an SQL result shaped {"items": [...], "total": n}."""
+    return Page(items=list(rows.get("items") or []), limit=query.limit, offset=query.offset,
+                total=int(rows.get("total") or 0))

@@ -1,0 +1,62 @@
+"""Configuration: non-secret settings from the environment; secrets from the environment locally and from
+SSM Parameter Store (SecureString) on AWS, read lazily through Powertools parameters with a cache."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+SECRET_NAMES = (
+    "supabase_service_role_key",
+    "telegram_bot_token",
+    "fairdraw_signing_key",
+    "seed_encryption_key",
+    "referral_pepper",
+)
+SECRET_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    supabase_url: str
+    supabase_rest_url: str
+    cors_origins: tuple[str, ...]
+    init_data_max_age_seconds: int
+    ssm_prefix: str | None
+
+
+@cache
+def settings() -> Settings:
+    origins = os.environ.get("CORS_ALLOWED_ORIGINS", "*")
+    supabase_url = os.environ.get("SUPABASE_URL", "http://127.0.0.1:54321").rstrip("/")
+    return Settings(
+        stage=os.environ.get("STAGE", "local"),
+        supabase_url=supabase_url,
+        # Supabase serves PostgREST under /rest/v1; a local run may point straight at PostgREST instead.
+        supabase_rest_url=os.environ.get("SUPABASE_REST_URL", f"{supabase_url}/rest/v1").rstrip("/"),
+        cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+        init_data_max_age_seconds=int(os.environ.get("INIT_DATA_MAX_AGE_SECONDS", "3600")),
+        ssm_prefix=os.environ.get("SSM_PARAMETER_PREFIX") or None,
+    )
+
+
+def secret(name: str) -> str:
+    """One secret by its snake_case name. Env var NAME (upper case) wins; else SSM `<prefix>/<name>`."""
+    if name not in SECRET_NAMES:
+        raise KeyError(name)
+    value = os.environ.get(name.upper())
+    if value:
+        return value
+    prefix = settings().ssm_prefix
+    if not prefix:
+        raise RuntimeError(f"secret {name} is not configured")
+    from aws_lambda_powertools.utilities import parameters  # lazy: ~150 ms of imports, only on AWS
+
+    return str(parameters.get_parameter(f"{prefix}/{name}", decrypt=True, max_age=SECRET_CACHE_SECONDS))
+
+
+def reset() -> None:
+    """Forget cached settings (tests change the environment between stacks)."""
+    settings.cache_clear()

@@ -1,0 +1,77 @@
+"""Database access: one lazily created PostgREST client (supabase-py's data API) per container, and `rpc()`,
+the only way handlers touch the database. Numbers come back as Decimal, SQL errors raised with
+private.fail() become AppError, and anything else becomes an opaque failure (no SQL text leaks)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from luckymart import jsonutil
+from luckymart.config import secret, settings
+from luckymart.errors import AppError
+
+if TYPE_CHECKING:
+    from postgrest import SyncPostgrestClient
+
+logger = logging.getLogger("luckymart.db")
+_client: SyncPostgrestClient | None = None
+RPC_TIMEOUT_SECONDS = 15.0
+
+
+class DatabaseError(Exception):
+    """A database failure that is not a business rule; shown to callers only as 500 INTERNAL."""
+
+
+def client() -> SyncPostgrestClient:
+    """The container's PostgREST client, created on first use (keeps ~170 ms of imports out of cold start)."""
+    global _client  # noqa: PLW0603 - one client per Lambda container is the point
+    if _client is None:
+        import httpx
+        from postgrest import SyncPostgrestClient
+
+        key = secret("supabase_service_role_key")
+        base_url = settings().supabase_rest_url
+        headers = {"apikey": key, "Authorization": f"Bearer {key}"}
+        session = httpx.Client(base_url=base_url, headers=headers, timeout=RPC_TIMEOUT_SECONDS)
+        _client = SyncPostgrestClient(base_url, headers=headers, http_client=session, retry_enabled=False)
+    return _client
+
+
+def reset() -> None:
+    global _client  # noqa: PLW0603
+    if _client is not None:
+        _client.session.close()
+    _client = None
+
+
+def rpc(function: str, params: dict[str, Any]) -> Any:
+    """Calls one SQL function through PostgREST (POST /rpc/<function>), never retried: money functions are
+    made safe to repeat by idempotency keys, not by the transport."""
+    response = client().session.post(
+        f"/rpc/{function}",
+        content=jsonutil.dumps(params),
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    if response.status_code < 400:
+        return jsonutil.loads(response.content) if response.content else None
+    raise _error_from(function, response.status_code, response.content)
+
+
+def _error_from(function: str, http_status: int, raw: bytes) -> Exception:
+    try:
+        body = jsonutil.loads(raw)
+    except ValueError:
+        body = {}
+    code = str(body.get("code") or "")
+    if code.startswith("LM") and code[2:].isdigit():
+        details = body.get("hint") or None
+        if details:
+            try:
+                details = jsonutil.loads(details)
+            except ValueError:
+                details = None
+        return AppError(str(body.get("message")), str(body.get("details") or ""), int(code[2:]), details)
+    # Log the SQLSTATE only: PostgREST messages can quote parameter values.
+    logger.error("rpc failed", extra={"rpc": function, "http_status": http_status, "sqlstate": code})
+    return DatabaseError(f"rpc {function} failed with {code or http_status}")

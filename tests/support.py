@@ -1,0 +1,80 @@
+"""Helpers shared by the test suites: signing initData with an independent library, calling handlers
+in-process with real Function URL events, and reading the database as the superuser."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from init_data_py import sign
+
+from infra.local.events import LocalContext, function_url_event
+from infra.local.secrets import LOCAL_BOT_TOKEN
+from luckymart import jsonutil
+
+
+def signed_init_data(telegram_id: int, *, username: str | None = None, first_name: str = "Test",
+                     bot_token: str = LOCAL_BOT_TOKEN, auth_date: int | None = None,
+                     extra: dict[str, str] | None = None) -> str:
+    user = {"id": telegram_id, "first_name": first_name, "language_code": "ru"}
+    if username:
+        user["username"] = username
+    fields = {"query_id": f"Q{telegram_id}", "user": json.dumps(user, separators=(",", ":"), ensure_ascii=False),
+              **(extra or {})}
+    return sign(fields, bot_token, auth_date=int(time.time()) if auth_date is None else auth_date)
+
+
+@dataclass
+class Result:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+    @property
+    def data(self) -> Any:
+        assert self.body.get("success") is True, self.body
+        return self.body["data"]
+
+    @property
+    def code(self) -> str:
+        return str(self.body["error"]["code"])
+
+
+def invoke(name: str, body: Any = None, *, method: str = "POST", token: str | None = None,
+           headers: dict[str, str] | None = None, query: str = "") -> Result:
+    """Calls functions/<name>/handler.py in-process with a real payload-2.0 event."""
+    module = importlib.import_module(f"functions.{name.replace('-', '_')}.handler")
+    all_headers = {"content-type": "application/json", **(headers or {})}
+    if token:
+        all_headers["x-session-token"] = token
+    raw = body if isinstance(body, bytes) else (None if body is None else jsonutil.dumps(body).encode())
+    event = function_url_event(method, headers=all_headers, body=raw, query=query)
+    response = module.handler(event, LocalContext(function_name=name))
+    return Result(int(response["statusCode"]), jsonutil.loads(response["body"]) if response.get("body") else None,
+                  dict(response.get("headers") or {}))
+
+
+@dataclass
+class SignedIn:
+    token: str
+    user: dict[str, Any]
+    wallets: list[dict[str, Any]]
+
+
+_next_telegram_id = [int(time.time()) * 1000]
+
+
+def sign_in(*, telegram_id: int | None = None, start_param: str | None = None,
+            username: str | None = None) -> SignedIn:
+    if telegram_id is None:
+        _next_telegram_id[0] += 1
+        telegram_id = _next_telegram_id[0]
+    body: dict[str, Any] = {"initData": signed_init_data(telegram_id, username=username)}
+    if start_param:
+        body["startParam"] = start_param
+    result = invoke("auth-telegram", body)
+    assert result.status == 200, result.body
+    return SignedIn(result.data["session"]["token"], result.data["user"], result.data["wallets"])
