@@ -16,14 +16,23 @@ from infra.local.secrets import LOCAL_BOT_TOKEN
 from luckymart import jsonutil
 
 
-def signed_init_data(telegram_id: int, *, username: str | None = None, first_name: str = "Test",
-                     bot_token: str = LOCAL_BOT_TOKEN, auth_date: int | None = None,
-                     extra: dict[str, str] | None = None) -> str:
+def signed_init_data(
+    telegram_id: int,
+    *,
+    username: str | None = None,
+    first_name: str = "Test",
+    bot_token: str = LOCAL_BOT_TOKEN,
+    auth_date: int | None = None,
+    extra: dict[str, str] | None = None,
+) -> str:
     user = {"id": telegram_id, "first_name": first_name, "language_code": "ru"}
     if username:
         user["username"] = username
-    fields = {"query_id": f"Q{telegram_id}", "user": json.dumps(user, separators=(",", ":"), ensure_ascii=False),
-              **(extra or {})}
+    fields = {
+        "query_id": f"Q{telegram_id}",
+        "user": json.dumps(user, separators=(",", ":"), ensure_ascii=False),
+        **(extra or {}),
+    }
     return sign(fields, bot_token, auth_date=int(time.time()) if auth_date is None else auth_date)
 
 
@@ -43,8 +52,15 @@ class Result:
         return str(self.body["error"]["code"])
 
 
-def invoke(name: str, body: Any = None, *, method: str = "POST", token: str | None = None,
-           headers: dict[str, str] | None = None, query: str = "") -> Result:
+def invoke(
+    name: str,
+    body: Any = None,
+    *,
+    method: str = "POST",
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+) -> Result:
     """Calls functions/<name>/handler.py in-process with a real payload-2.0 event."""
     module = importlib.import_module(f"functions.{name.replace('-', '_')}.handler")
     all_headers = {"content-type": "application/json", **(headers or {})}
@@ -53,8 +69,11 @@ def invoke(name: str, body: Any = None, *, method: str = "POST", token: str | No
     raw = body if isinstance(body, bytes) else (None if body is None else jsonutil.dumps(body).encode())
     event = function_url_event(method, headers=all_headers, body=raw, query=query)
     response = module.handler(event, LocalContext(function_name=name))
-    return Result(int(response["statusCode"]), jsonutil.loads(response["body"]) if response.get("body") else None,
-                  dict(response.get("headers") or {}))
+    return Result(
+        int(response["statusCode"]),
+        jsonutil.loads(response["body"]) if response.get("body") else None,
+        dict(response.get("headers") or {}),
+    )
 
 
 @dataclass
@@ -67,8 +86,9 @@ class SignedIn:
 _next_telegram_id = [int(time.time()) * 1000]
 
 
-def sign_in(*, telegram_id: int | None = None, start_param: str | None = None,
-            username: str | None = None) -> SignedIn:
+def sign_in(
+    *, telegram_id: int | None = None, start_param: str | None = None, username: str | None = None
+) -> SignedIn:
     if telegram_id is None:
         _next_telegram_id[0] += 1
         telegram_id = _next_telegram_id[0]

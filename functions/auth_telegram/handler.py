@@ -17,24 +17,32 @@ class AuthTelegramBody(Body):
     start_param: str | None = Field(None, alias="startParam", max_length=64)
 
 
-endpoint = Endpoint("auth-telegram", body=AuthTelegramBody, auth="none",
-                    summary="Sign in with Telegram Mini App initData; returns user, wallets and a new session")
+endpoint = Endpoint(
+    "auth-telegram",
+    body=AuthTelegramBody,
+    auth="none",
+    summary="Sign in with Telegram Mini App initData; returns user, wallets and a new session",
+)
 
 
 @endpoint
 def auth_telegram(call: Call[AuthTelegramBody]) -> Any:
-    verified = verify_init_data(call.body.init_data, secret("telegram_bot_token"),
-                                settings().init_data_max_age_seconds)
+    verified = verify_init_data(
+        call.body.init_data, secret("telegram_bot_token"), settings().init_data_max_age_seconds
+    )
     token = new_token()
     # startParam may also arrive inside initData (start_param) when the app is opened from a ref link.
     start_param = call.body.start_param or verified.get("start_param")
-    result = call.rpc("auth_telegram", {
-        "p_telegram_user": verified["user"],
-        "p_start_param": start_param,
-        "p_token_hash": hash_token(token),
-        "p_ip_address": call.source_ip,
-        "p_user_agent": call.user_agent,
-    })
+    result = call.rpc(
+        "auth_telegram",
+        {
+            "p_telegram_user": verified["user"],
+            "p_start_param": start_param,
+            "p_token_hash": hash_token(token),
+            "p_ip_address": call.source_ip,
+            "p_user_agent": call.user_agent,
+        },
+    )
     result["session"]["token"] = token
     return result
 

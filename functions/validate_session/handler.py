@@ -6,8 +6,12 @@ from typing import Any
 
 from luckymart.api import Call, EmptyBody, Endpoint
 
-endpoint = Endpoint("validate-session", body=EmptyBody, read_only=True,
-                    summary="Check the session token; returns the user and the session's expiry")
+endpoint = Endpoint(
+    "validate-session",
+    body=EmptyBody,
+    read_only=True,
+    summary="Check the session token; returns the user and the session's expiry",
+)
 
 
 @endpoint

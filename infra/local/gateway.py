@@ -25,8 +25,18 @@ from infra.local.events import LocalContext, function_url_event
 
 ROOT = Path(__file__).resolve().parents[2]
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
-_HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host",
-               "proxy-authorization", "proxy-authenticate", "content-length"}
+_HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "host",
+    "proxy-authorization",
+    "proxy-authenticate",
+    "content-length",
+}
 
 
 def load_user_function(name: str) -> ModuleType | None:
@@ -57,16 +67,16 @@ class _Handler(BaseHTTPRequestHandler):
     server: Gateway
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet: no request lines in logs
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         if url.path.startswith("/rest/v1/"):
-            self._proxy_rest(url.path[len("/rest/v1"):], url.query, body)
+            self._proxy_rest(url.path[len("/rest/v1") :], url.query, body)
         elif url.path.startswith("/functions/v1/"):
-            name, _, rest = url.path[len("/functions/v1/"):].partition("/")
+            name, _, rest = url.path[len("/functions/v1/") :].partition("/")
             self._invoke(name, "/" + rest, url.query, body)
         elif url.path == "/openapi.json":
             self._send(200, {"content-type": "application/json"}, (ROOT / "openapi.json").read_bytes())
@@ -81,7 +91,9 @@ class _Handler(BaseHTTPRequestHandler):
         upstream = http.client.HTTPConnection("127.0.0.1", self.server.postgrest_port, timeout=30)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
         try:
-            upstream.request(self.command, path + (f"?{query}" if query else ""), body=body or None, headers=headers)
+            upstream.request(
+                self.command, path + (f"?{query}" if query else ""), body=body or None, headers=headers
+            )
             response = upstream.getresponse()
             payload = response.read()
             out = {k: v for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP}
@@ -92,11 +104,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _invoke(self, name: str, path: str, query: str, body: bytes) -> None:
         module = load_user_function(name)
         if module is None:
-            self._send(404, {"content-type": "application/json"},
-                       b'{"success":false,"error":{"code":"NOT_FOUND","message":"no such function"}}')
+            self._send(
+                404,
+                {"content-type": "application/json"},
+                b'{"success":false,"error":{"code":"NOT_FOUND","message":"no such function"}}',
+            )
             return
-        event = function_url_event(self.command, path=path, query=query, headers=dict(self.headers.items()),
-                                   body=body, source_ip=self.client_address[0])
+        event = function_url_event(
+            self.command,
+            path=path,
+            query=query,
+            headers=dict(self.headers.items()),
+            body=body,
+            source_ip=self.client_address[0],
+        )
         result = module.handler(event, LocalContext(function_name=name))
         payload = result.get("body") or ""
         raw = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()

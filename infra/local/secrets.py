@@ -18,7 +18,8 @@ def local_secrets(run_dir: Path) -> dict[str, str]:
     if path.exists():
         return dict(json.loads(path.read_text()))
     signing_key = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     values = {
         "TELEGRAM_BOT_TOKEN": LOCAL_BOT_TOKEN,
         "FAIRDRAW_SIGNING_KEY": signing_key.hex(),

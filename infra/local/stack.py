@@ -16,8 +16,11 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,8 +39,9 @@ def _b64url(data: bytes) -> str:
 
 def make_jwt(role: str, secret: str = JWT_SECRET) -> str:
     header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    claims = _b64url(json.dumps({"iss": "supabase-demo", "role": role, "exp": 1983812996},
-                                separators=(",", ":")).encode())
+    claims = _b64url(
+        json.dumps({"iss": "supabase-demo", "role": role, "exp": 1983812996}, separators=(",", ":")).encode()
+    )
     signature = hmac.new(secret.encode(), f"{header}.{claims}".encode(), hashlib.sha256).digest()
     return f"{header}.{claims}.{_b64url(signature)}"
 
@@ -53,8 +57,10 @@ def require_free(port: int, what: str) -> None:
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
-            raise SystemExit(f"port {port} ({what}) is already in use on 127.0.0.1; stop whatever holds it "
-                             f"(e.g. `make stop`, or `ss -ltnp | grep {port}`) and try again") from None
+            raise SystemExit(
+                f"port {port} ({what}) is already in use on 127.0.0.1; stop whatever holds it "
+                f"(e.g. `make stop`, or `ss -ltnp | grep {port}`) and try again"
+            ) from None
 
 
 @dataclass
@@ -109,11 +115,19 @@ class Stack:
         fresh = not (self.pg_data / "PG_VERSION").exists()
         if fresh:
             self._initdb()
-        self._pg_ctl("start", "-w", "-t", "60", "-l", str(self.run_dir / "postgres.log"), "-o",
-                     f"-p {self.pg_port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{self.run_dir}' "
-                     f"-c fsync={'on' if self.fsync else 'off'} -c synchronous_commit={'on' if self.fsync else 'off'} "
-                     f"-c full_page_writes=off -c max_connections=200 "
-                     f"-c shared_preload_libraries=pg_stat_statements")
+        self._pg_ctl(
+            "start",
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.run_dir / "postgres.log"),
+            "-o",
+            f"-p {self.pg_port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='{self.run_dir}' "
+            f"-c fsync={'on' if self.fsync else 'off'} -c synchronous_commit={'on' if self.fsync else 'off'} "
+            f"-c full_page_writes=off -c max_connections=200 "
+            f"-c shared_preload_libraries=pg_stat_statements",
+        )
         if fresh:
             self.migrate()
         self._start_postgrest()
@@ -143,17 +157,37 @@ class Stack:
             pg = pwd.getpwnam("postgres")
             for path in (self.run_dir, self.pg_data):
                 os.chown(path, pg.pw_uid, pg.pw_gid)
-        subprocess.run(self._as_postgres([str(PG_BIN / "initdb"), "-D", str(self.pg_data), "-U", "postgres",
-                                          "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            self._as_postgres(
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(self.pg_data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def _pg_ctl(self, *args: str) -> None:
-        subprocess.run(self._as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.pg_data), *args]),
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            self._as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.pg_data), *args]),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def psql(self, sql_file: Path) -> None:
-        subprocess.run(["psql", self.database_url, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-f", str(sql_file)],
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["psql", self.database_url, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-f", str(sql_file)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def migrate(self) -> None:
         """Supabase's pre-existing objects, then every migration in name order (as `supabase db push`)."""
@@ -177,15 +211,16 @@ class Stack:
             "PGRST_DB_CHANNEL_ENABLED": "true",
         }
         log = (self.run_dir / "postgrest.log").open("ab")
-        self._postgrest = subprocess.Popen([str(POSTGREST_BIN)], env=env, stdout=log, stderr=log,
-                                           start_new_session=True)
+        self._postgrest = subprocess.Popen(
+            [str(POSTGREST_BIN)], env=env, stdout=log, stderr=log, start_new_session=True
+        )
         ready = f"http://127.0.0.1:{env['PGRST_ADMIN_SERVER_PORT']}/ready"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self._postgrest.poll() is not None:
                 raise RuntimeError(f"PostgREST exited; see {self.run_dir / 'postgrest.log'}")
             try:
-                with urllib.request.urlopen(ready, timeout=1) as response:  # noqa: S310 - loopback only
+                with urllib.request.urlopen(ready, timeout=1) as response:
                     if response.status == 200:
                         return
             except OSError:
@@ -194,3 +229,37 @@ class Stack:
 
     def reload_schema(self) -> None:
         subprocess.run(["psql", self.database_url, "-q", "-X", "-c", "notify pgrst, 'reload schema'"], check=True)
+
+
+@contextmanager
+def private_stack(cors_origins: str = "https://app.luckymart.test,http://localhost:5173") -> Iterator[Stack]:
+    """A throwaway stack on free ports with the gateway, its env applied to this process (tests, benchmarks)."""
+    from infra.local.gateway import Gateway
+    from infra.local.secrets import local_secrets
+    from luckymart import config, db
+
+    # Not pytest's tmp_path: its parents are private to root, and the cluster runs as the postgres user.
+    run_dir = Path(tempfile.mkdtemp(prefix="luckymart-stack-"))
+    os.chmod(run_dir, 0o755)
+    local = Stack(run_dir=run_dir, pg_port=free_port(), rest_port=free_port(), api_port=free_port())
+    saved = dict(os.environ)
+    gateway = None
+    try:
+        local.start()
+        gateway = Gateway(local.api_port, local.rest_port)
+        gateway.serve_in_thread()
+        os.environ.update(local.env())
+        os.environ.update(local_secrets(run_dir))
+        os.environ["SUPABASE_REST_URL"] = local.rest_url  # handlers skip the gateway hop, like Lambda → Supabase
+        os.environ["CORS_ALLOWED_ORIGINS"] = cors_origins
+        config.reset()
+        db.reset()
+        yield local
+    finally:
+        if gateway is not None:
+            gateway.shutdown()
+        db.reset()
+        os.environ.clear()
+        os.environ.update(saved)
+        config.reset()
+        local.destroy()

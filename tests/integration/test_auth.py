@@ -35,11 +35,13 @@ def test_new_user_gets_three_wallets_once_and_a_hashed_session(clean: psycopg.Co
 
 def test_validate_session_accepts_each_token_location() -> None:
     session = sign_in()
-    for kwargs in ({"token": session.token},
-                   {"headers": {"authorization": f"Bearer {session.token}"}},
-                   {"body": {"session_token": session.token}}):
+    for kwargs in (
+        {"token": session.token},
+        {"headers": {"authorization": f"Bearer {session.token}"}},
+        {"body": {"session_token": session.token}},
+    ):
         body = kwargs.pop("body", None)
-        result = invoke("validate-session", body, **kwargs)  # type: ignore[arg-type]
+        result = invoke("validate-session", body, **kwargs)
         assert result.status == 200, result.body
         assert result.data["user"]["id"] == session.user["id"]
 
@@ -103,11 +105,15 @@ def test_database_refuses_self_referral_and_cycles(clean: psycopg.Connection) ->
     with pytest.raises(psycopg.errors.CheckViolation):
         clean.execute("update users set referred_by_id = id, referrer_id = id where telegram_id = '9001'")
     with pytest.raises(psycopg.errors.CheckViolation):  # a -> c would close a -> c -> b -> a
-        clean.execute("update users set referred_by_id = %s, referrer_id = %s where id = %s",
-                      (c.user["id"], c.user["id"], a.user["id"]))
+        clean.execute(
+            "update users set referred_by_id = %s, referrer_id = %s where id = %s",
+            (c.user["id"], c.user["id"], a.user["id"]),
+        )
     with pytest.raises(psycopg.errors.CheckViolation):  # once set, a referrer never changes
-        clean.execute("update users set referred_by_id = %s, referrer_id = %s where id = %s",
-                      (a.user["id"], a.user["id"], c.user["id"]))
+        clean.execute(
+            "update users set referred_by_id = %s, referrer_id = %s where id = %s",
+            (a.user["id"], a.user["id"], c.user["id"]),
+        )
 
 
 def test_referral_codes_are_unique_for_neighbouring_telegram_ids(clean: psycopg.Connection) -> None:

@@ -31,7 +31,14 @@ from luckymart.errors import AppError, unauthenticated, validation_error
 from luckymart.log import logger
 from luckymart.sessions import extract_token, hash_token, is_well_formed
 
-ALLOWED_HEADERS = ["authorization", "x-client-info", "apikey", "content-type", "x-session-token", "idempotency-key"]
+ALLOWED_HEADERS = [
+    "authorization",
+    "x-client-info",
+    "apikey",
+    "content-type",
+    "x-session-token",
+    "idempotency-key",
+]
 MAX_BODY_BYTES = 64 * 1024
 MAX_IDEMPOTENCY_KEY = 255
 
@@ -124,8 +131,9 @@ class Endpoint(Generic[B]):
 
     def _build_entry(self) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         origins = list(settings().cors_origins) or ["*"]
-        cors = CORSConfig(allow_origin=origins[0], extra_origins=origins[1:], allow_headers=ALLOWED_HEADERS,
-                          max_age=600)
+        cors = CORSConfig(
+            allow_origin=origins[0], extra_origins=origins[1:], allow_headers=ALLOWED_HEADERS, max_age=600
+        )
         app = LambdaFunctionUrlResolver(cors=cors)
         app.route("/", method=self.methods)(lambda: self._respond(app))
         app.not_found(lambda _exc: _error_response(AppError("NOT_FOUND", "no such route", 404)))
@@ -174,9 +182,17 @@ class Endpoint(Generic[B]):
         ).hexdigest()
         http = event.request_context.http
         assert self._logic is not None, f"endpoint {self.name} has no logic"
-        return self._logic(Call(body=body, session_hash=session_hash, idempotency_key=key,
-                                request_hash=request_hash, idempotent=self.idempotent,
-                                source_ip=http.source_ip, user_agent=http.user_agent))
+        return self._logic(
+            Call(
+                body=body,
+                session_hash=session_hash,
+                idempotency_key=key,
+                request_hash=request_hash,
+                idempotent=self.idempotent,
+                source_ip=http.source_ip,
+                user_agent=http.user_agent,
+            )
+        )
 
     def _raw_input(self, event: Any) -> dict[str, Any]:
         if event.request_context.http.method == "GET":
@@ -197,8 +213,11 @@ class Endpoint(Generic[B]):
 
 def _ok(result: Any) -> Response:
     if isinstance(result, Page):
-        envelope = {"success": True, "data": result.items,
-                    "page": {"limit": result.limit, "offset": result.offset, "total": result.total}}
+        envelope = {
+            "success": True,
+            "data": result.items,
+            "page": {"limit": result.limit, "offset": result.offset, "total": result.total},
+        }
     else:
         envelope = {"success": True, "data": result}
     return Response(200, "application/json", jsonutil.dumps(envelope))
@@ -218,5 +237,9 @@ def _safe_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 def page_of(rows: Mapping[str, Any], query: PageQuery) -> Page:
     """Builds a Page from an SQL result shaped {"items": [...], "total": n}."""
-    return Page(items=list(rows.get("items") or []), limit=query.limit, offset=query.offset,
-                total=int(rows.get("total") or 0))
+    return Page(
+        items=list(rows.get("items") or []),
+        limit=query.limit,
+        offset=query.offset,
+        total=int(rows.get("total") or 0),
+    )

@@ -8,8 +8,10 @@ import re
 from aws_lambda_powertools import Logger
 
 _SECRET_PATTERNS = (
-    re.compile(r"(?i)(session_token|initData|init_data|token|authorization|apikey|x-session-token|"
-               r"idempotency_key|service_role_key|hash)([\"'=:\s]+)([^\s\"'&,}]+)"),
+    re.compile(
+        r"(?i)(session_token|initData|init_data|token|authorization|apikey|x-session-token|"
+        r"idempotency_key|service_role_key|hash)([\"'=:\s]+)([^\s\"'&,}]+)"
+    ),
     re.compile(r"eyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+"),  # JWTs
 )
 

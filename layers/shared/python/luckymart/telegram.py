@@ -21,7 +21,9 @@ def _invalid(reason: str) -> AppError:
     return AppError("UNAUTHENTICATED", f"invalid Telegram initData: {reason}", 401)
 
 
-def verify_init_data(init_data: str, bot_token: str, max_age_seconds: int, now: float | None = None) -> dict[str, Any]:
+def verify_init_data(
+    init_data: str, bot_token: str, max_age_seconds: int, now: float | None = None
+) -> dict[str, Any]:
     """Returns the verified fields (with `user` parsed) or raises AppError 401."""
     if not init_data or len(init_data) > MAX_INIT_DATA_LENGTH:
         raise _invalid("missing or too long")

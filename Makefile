@@ -1,0 +1,46 @@
+# LuckyMart backend. Two commands on a fresh machine: `make dev` and `make test` (README.md).
+SHELL := /bin/bash
+PY := .venv/bin/python
+export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
+
+.PHONY: deps dev test lint format openapi openapi-check unit integration e2e bench clean
+
+deps:  ## apt/npm/pip: everything the stack and the tests need (idempotent)
+	@bash infra/local/install-deps.sh
+
+dev: deps  ## the whole system locally with demo data on http://127.0.0.1:54321
+	$(PY) -m infra.local.dev
+
+test: deps lint openapi-check  ## everything: lint, API description, unit + integration + e2e tests
+	$(PY) -m pytest
+
+unit: deps
+	$(PY) -m pytest -m unit
+
+integration: deps
+	$(PY) -m pytest -m integration
+
+e2e: deps
+	$(PY) -m pytest -m e2e
+
+lint: deps  ## ruff + mypy
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy layers/shared/python functions infra scripts bench tests
+
+format: deps
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+openapi: deps  ## regenerate openapi.json from the handlers' models
+	$(PY) -m scripts.openapi > openapi.json
+
+openapi-check: deps  ## the committed openapi.json matches the code
+	@$(PY) -m scripts.openapi | diff -q - openapi.json >/dev/null || \
+	  (echo "openapi.json is stale: run 'make openapi' and commit it"; exit 1)
+
+bench: deps  ## benchmarks (print numbers; not part of make test)
+	$(PY) -m bench.run_all
+
+clean:
+	rm -rf .run build .serverless

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from infra.local.stack import Stack
+
+
+@pytest.fixture
+def api(stack: Stack, clean: object) -> Iterator[httpx.Client]:
+    """HTTP client on the local gateway, as the frontend would call it (anon key in Authorization)."""
+    headers = {"apikey": stack.anon_key, "Authorization": f"Bearer {stack.anon_key}"}
+    with httpx.Client(base_url=f"{stack.api_url}/functions/v1", headers=headers, timeout=30) as client:
+        yield client

@@ -1,0 +1,104 @@
+"""With the public anon key, through the real supabase client: no private row, no write, no private RPC.
+Tables, views and functions are enumerated from the catalog, so new migrations are covered automatically."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from postgrest.exceptions import APIError
+from supabase import Client, create_client
+
+from infra.local.stack import Stack
+from tests.support import sign_in
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
+
+# Tables (and only these) that anon may read, each with the rows it may see.
+PUBLIC_READ = {"lotteries", "lottery_results", "resales", "showoffs", "payment_configs"}
+PUBLIC_FUNCTIONS: set[str] = set()  # no SQL function is meant for anon
+
+
+@pytest.fixture
+def anon(stack: Stack) -> Client:
+    return create_client(stack.api_url, stack.anon_key)
+
+
+def relations(pg: psycopg.Connection) -> list[str]:
+    rows = pg.execute(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = 'public' and c.relkind in ('r', 'v') order by 1"
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def test_every_table_has_rls_enabled(clean: psycopg.Connection) -> None:
+    missing = clean.execute(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = 'public' and c.relkind = 'r' and not c.relrowsecurity"
+    ).fetchall()
+    assert missing == []
+
+
+def test_anon_reads_no_private_row(clean: psycopg.Connection, anon: Client) -> None:
+    sign_in()  # a user, wallets, a session exist
+    for name in relations(clean):
+        if name in PUBLIC_READ:
+            continue
+        try:
+            rows = anon.table(name).select("*").limit(5).execute().data
+        except APIError as error:
+            assert error.code == "42501", (name, error.code)  # permission denied
+        else:
+            assert rows == [], name
+
+
+def test_anon_writes_nothing(clean: psycopg.Connection, anon: Client) -> None:
+    for name in relations(clean):
+        (column,) = clean.execute(
+            "select column_name from information_schema.columns where table_schema = 'public' "
+            "and table_name = %s and is_identity = 'NO' order by ordinal_position limit 1",
+            (name,),
+        ).fetchone()  # type: ignore[misc]
+        for write in (
+            lambda t: t.insert({}),
+            lambda t: t.update({column: None}).is_(column, "null"),
+            lambda t: t.delete().is_(column, "null"),
+        ):
+            with pytest.raises(APIError) as info:
+                write(anon.table(name)).execute()
+            # 42501: permission denied; 55000: a join view that cannot be written at all
+            assert info.value.code in {"42501", "55000"}, (name, info.value.code)
+
+
+def test_no_function_is_executable_by_api_roles(clean: psycopg.Connection) -> None:
+    exposed = clean.execute(
+        "select p.proname, r.rolname from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+        "cross join (values ('anon'), ('authenticated'), ('public')) as r(rolname) "
+        "where n.nspname in ('public', 'private') and r.rolname <> 'public' "
+        "and has_function_privilege(r.rolname, p.oid, 'execute')"
+    ).fetchall()
+    assert [row for row in exposed if row[0] not in PUBLIC_FUNCTIONS] == []
+
+
+def test_anon_rpc_is_refused(clean: psycopg.Connection, anon: Client) -> None:
+    session = sign_in()
+    names = [
+        n
+        for (n,) in clean.execute(
+            "select distinct p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+            "where n.nspname = 'public' and p.prorettype <> 'trigger'::regtype"
+        ).fetchall()
+    ]
+    assert "auth_telegram" in names
+    for name in names:
+        with pytest.raises(APIError) as info:
+            anon.rpc(name, {"p_session": "0" * 64}).execute()
+        assert info.value.code in {"42501", "PGRST202"}, (name, info.value.code)
+    with pytest.raises(APIError):
+        anon.rpc("validate_session", {"p_session": session.token}).execute()
+
+
+def test_user_sessions_hold_no_plaintext_token(clean: psycopg.Connection) -> None:
+    session = sign_in()
+    dump = str(clean.execute("select * from user_sessions").fetchall())
+    assert session.token not in dump
