@@ -98,3 +98,29 @@ def sign_in(
     result = invoke("auth-telegram", body)
     assert result.status == 200, result.body
     return SignedIn(result.data["session"]["token"], result.data["user"], result.data["wallets"])
+
+
+def make_admin(pg: Any, role: str, username: str | None = None) -> str:
+    """Creates an ACTIVE admin with `role` directly in the database; returns its API token (shown once)."""
+    import hashlib
+    import secrets
+
+    token = "lma_" + secrets.token_urlsafe(32)
+    name = username or f"{role.lower()}_{secrets.token_hex(4)}"
+    pg.execute(
+        "insert into admins (username, role_name, token_hash, token_created_at) values (%s, %s, %s, now())",
+        (name, role, hashlib.sha256(token.encode()).hexdigest()),
+    )
+    return token
+
+
+def admin_invoke(
+    function: str, action: str, params: dict[str, Any] | None = None, *, token: str | None
+) -> dict[str, Any]:
+    """Invokes an admin Lambda handler in-process with the payload the admin CLI sends."""
+    module = importlib.import_module(f"functions.{function.replace('-', '_')}.handler")
+    event = {"admin_token": token, "action": action, "params": params or {}}
+    result: dict[str, Any] = module.handler(
+        jsonutil.loads(jsonutil.dumps(event)), LocalContext(function_name=function)
+    )
+    return result

@@ -1,0 +1,189 @@
+"""Admin functions: no Function URL, reached only by `lambda:InvokeFunction` with IAM credentials, and
+additionally authenticated by an admin API token and authorised per action inside the SQL function
+(`private.admin_begin`), which also writes the audit row in the action's own transaction.
+
+    admin = AdminFunction("admin-finance")
+
+    class Approve(AdminParams):
+        deposit_id: UUID
+
+    @admin.action("deposits.approve", Approve, target="deposit")
+    def approve(call: AdminCall[Approve]) -> Any:
+        return call.rpc("admin_approve_deposit", {"p_deposit_id": call.params.deposit_id})
+
+    handler = admin.handler
+
+Invocation payload: {"admin_token": "...", "action": "deposits.approve", "params": {...}}.
+Response: {"statusCode": 200, "success": true, "data": ...} or
+          {"statusCode": 4xx/5xx, "success": false, "error": {"code", "message", "details"?}}.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from luckymart import db
+from luckymart.errors import AppError, unauthenticated, validation_error
+from luckymart.log import logger
+
+SECRET_PARAM_NAMES = {"token", "admin_token", "password", "secret"}
+
+
+class AdminParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class NoParams(AdminParams):
+    pass
+
+
+P = TypeVar("P", bound=AdminParams)
+
+
+def hash_admin_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AdminCall(Generic[P]):
+    action: str
+    params: P
+    admin_hash: str
+    summary: dict[str, Any]
+
+    def rpc(self, function: str, params: dict[str, Any] | None = None) -> Any:
+        """Calls an admin SQL function with the token hash (`p_admin`) and the audit summary (`p_request`)."""
+        return db.rpc(function, {"p_admin": self.admin_hash, "p_request": self.summary, **(params or {})})
+
+
+@dataclass(frozen=True)
+class _Action(Generic[P]):
+    name: str
+    params: type[P]
+    target: str | None
+    logic: Callable[[AdminCall[P]], Any]
+
+
+class AdminFunction:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.actions: dict[str, _Action[Any]] = {}
+
+    def action(
+        self, name: str, params: type[P], *, target: str | None = None
+    ) -> Callable[[Callable[[AdminCall[P]], Any]], Callable[[AdminCall[P]], Any]]:
+        def register(logic: Callable[[AdminCall[P]], Any]) -> Callable[[AdminCall[P]], Any]:
+            self.actions[name] = _Action(name, params, target, logic)
+            return logic
+
+        return register
+
+    def handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        action_name = str(event.get("action") or "")
+        raw_params = event.get("params") or {}
+        token = event.get("admin_token")
+        admin_hash = hash_admin_token(token) if isinstance(token, str) and token else ""
+        summary = _summary(raw_params)
+        target_id: str | None = None
+        try:
+            if not admin_hash:
+                raise unauthenticated("admin_token is required")
+            action = self.actions.get(action_name)
+            if action is None:
+                raise AppError("NOT_FOUND", f"{self.name} has no action {action_name!r}", 404)
+            try:
+                params = action.params.model_validate(raw_params)
+            except ValidationError as exc:
+                fields = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
+                raise validation_error("params are invalid", fields) from None
+            target_id = _target_id(params, action.target)
+            data = action.logic(AdminCall(action_name, params, admin_hash, summary))
+            return {"statusCode": 200, "success": True, "data": data}
+        except AppError as error:
+            outcome = "DENIED" if error.status in (401, 403) else "FAILED"
+            self._audit_failure(
+                admin_hash=admin_hash,
+                action=action_name,
+                target_id=target_id,
+                summary=summary,
+                outcome=outcome,
+                code=error.code,
+            )
+            payload: dict[str, Any] = {"code": error.code, "message": error.message}
+            if error.details is not None:
+                payload["details"] = error.details
+            return {"statusCode": error.status, "success": False, "error": payload}
+        except Exception:
+            logger.exception("admin action failed", extra={"action": action_name})
+            self._audit_failure(
+                admin_hash=admin_hash,
+                action=action_name,
+                target_id=target_id,
+                summary=summary,
+                outcome="FAILED",
+                code="INTERNAL",
+            )
+            return {
+                "statusCode": 500,
+                "success": False,
+                "error": {
+                    "code": "INTERNAL",
+                    "message": "internal error",
+                    "details": {"correlation_id": getattr(context, "aws_request_id", None)},
+                },
+            }
+
+    def _audit_failure(
+        self,
+        *,
+        admin_hash: str,
+        action: str,
+        target_id: str | None,
+        summary: dict[str, Any],
+        outcome: str,
+        code: str,
+    ) -> None:
+        action_spec = self.actions.get(action)
+        try:
+            db.rpc(
+                "admin_log_failure",
+                {
+                    "p_admin": admin_hash,
+                    "p_action": action or "(none)",
+                    "p_target_type": action_spec.target if action_spec else None,
+                    "p_target_id": target_id,
+                    "p_request": summary,
+                    "p_outcome": outcome,
+                    "p_error_code": code,
+                },
+            )
+        except Exception:  # the audit of a failure must not hide the failure itself
+            logger.exception("could not record admin failure", extra={"action": action})
+
+
+def _summary(raw: Any) -> dict[str, Any]:
+    """The request as recorded in admin_logs: scalars only, secrets removed, long values cut."""
+    if not isinstance(raw, dict):
+        return {}
+    summary: dict[str, Any] = {}
+    for raw_key, value in list(raw.items())[:30]:
+        key = str(raw_key)[:64]
+        if key.lower() in SECRET_PARAM_NAMES:
+            summary[key] = "[REDACTED]"
+        elif isinstance(value, str | int | bool) or value is None:
+            summary[key] = value[:200] if isinstance(value, str) else value
+        else:
+            summary[key] = str(value)[:200]
+    return summary
+
+
+def _target_id(params: AdminParams, target: str | None) -> str | None:
+    if target is None:
+        return None
+    value = getattr(params, f"{target}_id", None)
+    return None if value is None else str(value)
