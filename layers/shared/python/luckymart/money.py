@@ -28,3 +28,19 @@ def parse_amount(value: Any) -> Decimal:
 
 
 Money = Annotated[Decimal, BeforeValidator(parse_amount), PlainSerializer(lambda d: d, return_type=Decimal)]
+
+
+def parse_admin_amount(value: Any) -> Decimal:
+    """Admin payloads arrive through the Lambda runtime's JSON parser (floats), so amounts are sent as strings:
+    "12.50" or an integer; a float is refused rather than trusted."""
+    if isinstance(value, str):
+        try:
+            value = Decimal(value.strip())
+        except ArithmeticError:
+            raise ValueError('amount must be a decimal string such as "12.50"') from None
+    return parse_amount(value)
+
+
+AdminMoney = Annotated[
+    Decimal, BeforeValidator(parse_admin_amount), PlainSerializer(lambda d: d, return_type=Decimal)
+]
