@@ -1,0 +1,93 @@
+"""admin-finance: review of deposits and withdrawals (IAM invoke only; admin token + permission per action)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from luckymart.admin import AdminCall, AdminFunction, AdminParams
+
+admin = AdminFunction("admin-finance")
+
+Note = Field(None, max_length=1000)
+
+
+class DepositList(AdminParams):
+    status: Literal["PENDING", "APPROVED", "REJECTED"] | None = None
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+
+
+class WithdrawalList(AdminParams):
+    status: Literal["PENDING", "COMPLETED", "REJECTED"] | None = None
+    limit: int = Field(20, ge=1, le=100)
+    offset: int = Field(0, ge=0)
+
+
+class DepositReview(AdminParams):
+    deposit_id: UUID
+    note: str | None = Note
+
+
+class WithdrawalComplete(AdminParams):
+    withdrawal_id: UUID
+    transfer_reference: str | None = Field(None, max_length=200)
+    note: str | None = Note
+
+
+class WithdrawalReject(AdminParams):
+    withdrawal_id: UUID
+    note: str | None = Note
+
+
+def _page(params: DepositList | WithdrawalList) -> dict[str, Any]:
+    return {"p_status": params.status, "p_limit": params.limit, "p_offset": params.offset}
+
+
+@admin.action("deposits.list", DepositList)
+def list_deposits(call: AdminCall[DepositList]) -> Any:
+    return call.rpc("admin_list_deposits", _page(call.params))
+
+
+@admin.action("deposits.approve", DepositReview, target="deposit")
+def approve_deposit(call: AdminCall[DepositReview]) -> Any:
+    return call.rpc(
+        "admin_approve_deposit", {"p_deposit_id": str(call.params.deposit_id), "p_note": call.params.note}
+    )
+
+
+@admin.action("deposits.reject", DepositReview, target="deposit")
+def reject_deposit(call: AdminCall[DepositReview]) -> Any:
+    return call.rpc(
+        "admin_reject_deposit", {"p_deposit_id": str(call.params.deposit_id), "p_note": call.params.note}
+    )
+
+
+@admin.action("withdrawals.list", WithdrawalList)
+def list_withdrawals(call: AdminCall[WithdrawalList]) -> Any:
+    return call.rpc("admin_list_withdrawals", _page(call.params))
+
+
+@admin.action("withdrawals.complete", WithdrawalComplete, target="withdrawal")
+def complete_withdrawal(call: AdminCall[WithdrawalComplete]) -> Any:
+    params = call.params
+    return call.rpc(
+        "admin_complete_withdrawal",
+        {
+            "p_withdrawal_id": str(params.withdrawal_id),
+            "p_transfer_reference": params.transfer_reference,
+            "p_note": params.note,
+        },
+    )
+
+
+@admin.action("withdrawals.reject", WithdrawalReject, target="withdrawal")
+def reject_withdrawal(call: AdminCall[WithdrawalReject]) -> Any:
+    return call.rpc(
+        "admin_reject_withdrawal", {"p_withdrawal_id": str(call.params.withdrawal_id), "p_note": call.params.note}
+    )
+
+
+handler = admin.handler
