@@ -1,0 +1,79 @@
+"""Money invariants over the whole database, reused by the soak test: an empty list means all hold.
+
+assert check_invariants(pg) == []
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Each query returns one row per violation; the first column names the offending object.
+CHECKS: dict[str, str] = {
+    "balance differs from the sum of its ledger amounts": """
+        select w.id, w.balance, coalesce(sum(t.amount), 0)
+          from wallets w left join wallet_transactions t on t.wallet_id = w.id
+         group by w.id having w.balance <> coalesce(sum(t.amount), 0)""",
+    "frozen balance differs from the sum of its ledger frozen deltas": """
+        select w.id, w.frozen_balance, coalesce(sum(t.frozen_delta), 0)
+          from wallets w left join wallet_transactions t on t.wallet_id = w.id
+         group by w.id having w.frozen_balance <> coalesce(sum(t.frozen_delta), 0)""",
+    "negative balance, frozen balance or total": """
+        select id, balance, frozen_balance from wallets
+         where balance < 0 or frozen_balance < 0 or total_deposits < 0 or total_withdrawals < 0""",
+    "ledger row with a negative or inconsistent balance_after": """
+        select id, balance_before, amount, balance_after from wallet_transactions
+         where balance_after < 0 or balance_after <> balance_before + amount""",
+    "total_deposits differs from the sum of DEPOSIT rows": """
+        select w.id, w.total_deposits from wallets w
+         where w.total_deposits <> (select coalesce(sum(t.amount), 0) from wallet_transactions t
+                                     where t.wallet_id = w.id and t.type = 'DEPOSIT')""",
+    "total_withdrawals differs from the sum of paid WITHDRAWAL rows": """
+        select w.id, w.total_withdrawals from wallets w
+         where w.total_withdrawals <> (select coalesce(-sum(t.frozen_delta), 0) from wallet_transactions t
+                                        where t.wallet_id = w.id and t.type = 'WITHDRAWAL')""",
+    # Every withdrawal: frozen exactly once; then paid exactly once (COMPLETED) or refunded exactly once
+    # (REJECTED), never both; a PENDING one neither. Each row moves exactly the withdrawal's amount.
+    "withdrawal not frozen / unfrozen / paid exactly once": """
+        select wd.id, wd.status, f.n, f.ok, p.n, p.ok, r.n, r.ok
+          from withdrawals wd
+          cross join lateral (select count(*) n, bool_and(t.amount = -wd.amount and t.frozen_delta = wd.amount
+                                                          and t.wallet_id = wd.wallet_id) ok
+                                from wallet_transactions t where t.reference_type = 'withdrawal'
+                                 and t.reference_id = wd.id and t.type = 'WITHDRAWAL_FREEZE') f
+          cross join lateral (select count(*) n, bool_and(t.amount = 0 and t.frozen_delta = -wd.amount
+                                                          and t.wallet_id = wd.wallet_id) ok
+                                from wallet_transactions t where t.reference_type = 'withdrawal'
+                                 and t.reference_id = wd.id and t.type = 'WITHDRAWAL') p
+          cross join lateral (select count(*) n, bool_and(t.amount = wd.amount and t.frozen_delta = -wd.amount
+                                                          and t.wallet_id = wd.wallet_id) ok
+                                from wallet_transactions t where t.reference_type = 'withdrawal'
+                                 and t.reference_id = wd.id and t.type = 'WITHDRAWAL_REFUND') r
+         where f.n <> 1 or not f.ok
+            or p.n <> (wd.status = 'COMPLETED')::int or (p.n = 1 and not p.ok)
+            or r.n <> (wd.status = 'REJECTED')::int or (r.n = 1 and not r.ok)""",
+    "deposit not credited exactly once when approved (or credited when not)": """
+        select d.id, d.status, c.n from deposits d
+          cross join lateral (select count(*) n, bool_and(t.amount = d.amount) ok from wallet_transactions t
+                               where t.reference_type = 'deposit' and t.reference_id = d.id) c
+         where c.n <> (d.status = 'APPROVED')::int or (c.n = 1 and not c.ok)""",
+    "exchange without exactly one debit and one credit": """
+        select e.id from exchange_records e
+         where (select count(*) from wallet_transactions t where t.reference_type = 'exchange'
+                   and t.reference_id = e.id and t.type = 'EXCHANGE_OUT' and t.amount = -e.amount) <> 1
+            or (select count(*) from wallet_transactions t where t.reference_type = 'exchange'
+                   and t.reference_id = e.id and t.type = 'EXCHANGE_IN' and t.amount = e.converted_amount) <> 1""",
+    "activated first-deposit bonus not credited exactly once (or credited when not activated)": """
+        select u.id, u.first_deposit_bonus_status, c.n from users u
+          cross join lateral (select count(*) n from wallet_transactions t
+                               where t.reference_type = 'first_deposit_bonus' and t.reference_id = u.id) c
+         where c.n <> (u.first_deposit_bonus_status = 'activated')::int""",
+}
+
+
+def check_invariants(pg: Any) -> list[str]:
+    """Runs every check with a psycopg connection; returns one line per violation (at most 5 per check)."""
+    violations = []
+    for name, sql in CHECKS.items():
+        for row in pg.execute(sql + " limit 5").fetchall():
+            violations.append(f"{name}: {row}")
+    return violations
