@@ -319,9 +319,10 @@ begin
   end if;
 
   -- The wallet row lock serialises this user's withdrawals: the pending cap and the balance hold together.
+  -- (NO KEY UPDATE: the same lock wallet_apply takes, and no conflict with foreign-key checks of other rows.)
   select id into v_wallet_id from public.wallets
    where user_id = v_user.id and type = 'BALANCE' and currency = 'TJS'
-     for update;
+     for no key update;
   if (select count(*) from public.withdrawals where user_id = v_user.id and status = 'PENDING')
      >= (v_limits ->> 'max_pending')::integer then
     perform private.fail('LIMIT_EXCEEDED',
@@ -369,7 +370,9 @@ begin
     return v_replay;
   end if;
   -- The user row lock makes activation once-only under concurrency (the ledger index is the backstop).
-  select * into v_user from public.users where id = v_user.id for update;
+  -- NO KEY UPDATE, not UPDATE: the idempotency claim above holds a KEY SHARE lock on this row (foreign key),
+  -- and two racing activations would deadlock on FOR UPDATE.
+  select * into v_user from public.users where id = v_user.id for no key update;
   case private.first_deposit_bonus_status(v_user)
     when 'activated' then
       perform private.fail('ALREADY_PROCESSED', 'the first-deposit bonus is already activated', 409);
