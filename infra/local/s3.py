@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Final
 
 from infra.local.stack import free_port
 
 LOCAL_BUCKET = "luckymart-local-uploads"
-LOCAL_REGION = "eu-central-1"
+LOCAL_REGION: Final = "eu-central-1"
 
 
 @contextmanager

@@ -223,8 +223,7 @@ begin
      v_source.balance + p_amount, v_source.balance, v_target.balance - v_converted, v_target.balance);
   v_result := jsonb_build_object(
     'exchange_id', v_id, 'amount', p_amount, 'exchange_rate', v_rate, 'converted_amount', v_converted,
-    'new_balance', v_source.balance, 'lucky_coin_balance', v_target.balance,
-    'wallets', private.wallets_json(v_user.id));
+    'new_balance', v_source.balance, 'lucky_coin_balance', v_target.balance);
   return private.idempotency_finish(v_user.id, 'exchange-balance', p_idempotency_key, v_result);
 end
 $$;
