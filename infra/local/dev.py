@@ -14,11 +14,13 @@ import threading
 import time
 
 from infra.local.gateway import Gateway
+from infra.local.s3 import local_s3
 from infra.local.secrets import local_secrets
 from infra.local.stack import ROOT, Stack, require_free
 from luckymart import config
 
 API_PORT, PG_PORT, REST_PORT, REST_ADMIN_PORT = 54321, 54322, 54330, 54331
+S3_PORT = 54340
 
 
 def main() -> None:
@@ -27,6 +29,7 @@ def main() -> None:
         (PG_PORT, "PostgreSQL"),
         (REST_PORT, "PostgREST"),
         (REST_ADMIN_PORT, "PostgREST admin"),
+        (S3_PORT, "S3 (moto)"),
     ):
         require_free(port, what)
     run_dir = ROOT / ".run" / "dev"
@@ -44,6 +47,8 @@ def main() -> None:
         os.environ.update(local_secrets(run_dir))
         os.environ.setdefault("CORS_ALLOWED_ORIGINS", "*")
         config.reset()
+        # moto's S3 for payment-proof uploads (create-upload-url); its server thread ends with this process
+        local_s3(port=S3_PORT).__enter__()
         gateway = Gateway(API_PORT, REST_PORT)
         gateway.serve_in_thread()
         from infra.local.demo import seed_demo
