@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from luckymart.admin import AdminCall, AdminFunction, AdminParams
+from luckymart.finance import upper
 
 admin = AdminFunction("admin-finance")
 
@@ -15,13 +16,13 @@ Note = Field(None, max_length=1000)
 
 
 class DepositList(AdminParams):
-    status: Literal["PENDING", "APPROVED", "REJECTED"] | None = None
+    status: Annotated[Literal["PENDING", "APPROVED", "REJECTED"], BeforeValidator(upper)] | None = None
     limit: int = Field(20, ge=1, le=100)
     offset: int = Field(0, ge=0)
 
 
 class WithdrawalList(AdminParams):
-    status: Literal["PENDING", "COMPLETED", "REJECTED"] | None = None
+    status: Annotated[Literal["PENDING", "COMPLETED", "REJECTED"], BeforeValidator(upper)] | None = None
     limit: int = Field(20, ge=1, le=100)
     offset: int = Field(0, ge=0)
 

@@ -188,7 +188,7 @@ def test_admin_lists_filter_and_page(clean: psycopg.Connection) -> None:
     finance("deposits.reject", admin, deposit_id=ids[0])
     page = finance("deposits.list", admin, limit=1, offset=1)["data"]
     assert page["total"] == 3 and [d["id"] for d in page["items"]] == [ids[1]]
-    assert finance("deposits.list", admin, status="REJECTED")["data"]["total"] == 1
+    assert finance("deposits.list", admin, status="rejected")["data"]["total"] == 1
     assert finance("deposits.list", admin, status="LOST")["statusCode"] == 400
     assert finance("deposits.list", admin, user_id="x")["statusCode"] == 400  # unknown params refused
 
