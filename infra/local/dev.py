@@ -14,7 +14,7 @@ import threading
 import time
 
 from infra.local.gateway import Gateway
-from infra.local.s3 import local_s3
+from infra.local.s3 import start_local_s3
 from infra.local.secrets import local_secrets
 from infra.local.stack import ROOT, Stack, require_free
 from luckymart import config
@@ -47,8 +47,7 @@ def main() -> None:
         os.environ.update(local_secrets(run_dir))
         os.environ.setdefault("CORS_ALLOWED_ORIGINS", "*")
         config.reset()
-        # moto's S3 for payment-proof uploads (create-upload-url); its server thread ends with this process
-        local_s3(port=S3_PORT).__enter__()
+        start_local_s3(S3_PORT)  # moto's S3 for payment-proof uploads (create-upload-url)
         gateway = Gateway(API_PORT, REST_PORT)
         gateway.serve_in_thread()
         from infra.local.demo import seed_demo

@@ -6,18 +6,20 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from infra.local.stack import free_port
+
+if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer
 
 LOCAL_BUCKET = "luckymart-local-uploads"
 LOCAL_REGION: Final = "eu-central-1"
 
 
-@contextmanager
-def local_s3(port: int | None = None, bucket: str = LOCAL_BUCKET) -> Iterator[dict[str, str]]:
-    """Starts moto's S3 on 127.0.0.1, creates the bucket, and yields the environment handlers need
-    (also applied to os.environ for the duration)."""
+def start_local_s3(port: int | None = None, bucket: str = LOCAL_BUCKET) -> ThreadedMotoServer:
+    """Starts moto's S3 on 127.0.0.1 (a daemon thread: it ends with the process), creates the bucket and applies
+    the environment handlers need (UPLOADS_BUCKET, AWS_ENDPOINT_URL_S3, ...) to os.environ."""
     import boto3
     from moto.server import ThreadedMotoServer
 
@@ -33,19 +35,25 @@ def local_s3(port: int | None = None, bucket: str = LOCAL_BUCKET) -> Iterator[di
         "AWS_REGION": LOCAL_REGION,
         "UPLOADS_BUCKET": bucket,
     }
-    saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
     uploads.reset()
+    boto3.client("s3", region_name=LOCAL_REGION).create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION}
+    )
+    return server
+
+
+@contextmanager
+def local_s3(bucket: str = LOCAL_BUCKET) -> Iterator[ThreadedMotoServer]:
+    """start_local_s3 on a free port for the duration of a block (tests); then stopped, environment restored."""
+    from luckymart import uploads
+
+    saved = dict(os.environ)
+    server = start_local_s3(bucket=bucket)
     try:
-        boto3.client("s3", region_name=LOCAL_REGION).create_bucket(
-            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION}
-        )
-        yield env
+        yield server
     finally:
         server.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        os.environ.clear()
+        os.environ.update(saved)
         uploads.reset()

@@ -26,9 +26,9 @@ PNG = base64.b64decode(
 
 
 @pytest.fixture(scope="module")
-def s3(stack: Stack) -> Iterator[dict[str, str]]:
-    with local_s3() as env:
-        yield env
+def s3(stack: Stack) -> Iterator[None]:
+    with local_s3():
+        yield
 
 
 def post_file(form: dict[str, object], content: bytes, content_type: str) -> httpx.Response:
@@ -36,7 +36,7 @@ def post_file(form: dict[str, object], content: bytes, content_type: str) -> htt
     return httpx.post(str(form["url"]), data=fields, files={"file": ("proof", content, content_type)}, timeout=30)
 
 
-def test_presigned_post_is_scoped_to_caller_type_size_and_time(s3: dict[str, str]) -> None:
+def test_presigned_post_is_scoped_to_caller_type_size_and_time(s3: None) -> None:
     user = sign_in()
     result = invoke("create-upload-url", {"contentType": "image/PNG"}, token=user.token)
     assert result.status == 200, result.body
@@ -51,9 +51,7 @@ def test_presigned_post_is_scoped_to_caller_type_size_and_time(s3: dict[str, str
     assert {"bucket": LOCAL_BUCKET} in policy["conditions"]
 
 
-def test_real_upload_lands_in_bucket_and_is_accepted_as_deposit_proof(
-    s3: dict[str, str], clean: psycopg.Connection
-) -> None:
+def test_real_upload_lands_in_bucket_and_is_accepted_as_deposit_proof(s3: None, clean: psycopg.Connection) -> None:
     user = sign_in()
     form = invoke("create-upload-url", {"content_type": "image/png"}, token=user.token).data
     uploaded = post_file(form, PNG, "image/png")
@@ -70,10 +68,10 @@ def test_real_upload_lands_in_bucket_and_is_accepted_as_deposit_proof(
 
 
 @pytest.mark.parametrize("body", [{"content_type": "image/gif"}, {"content_type": "text/html"}, {}])
-def test_only_images_are_allowed(s3: dict[str, str], body: dict[str, str]) -> None:
+def test_only_images_are_allowed(s3: None, body: dict[str, str]) -> None:
     result = invoke("create-upload-url", body, token=sign_in().token)
     assert (result.status, result.code) == (400, "VALIDATION_ERROR")
 
 
-def test_upload_url_needs_a_session(s3: dict[str, str]) -> None:
+def test_upload_url_needs_a_session(s3: None) -> None:
     assert invoke("create-upload-url", {"content_type": "image/png"}).status == 401
