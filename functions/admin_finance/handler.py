@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from luckymart.admin import AdminCall, AdminFunction, AdminParams
 from luckymart.finance import upper
 
 admin = AdminFunction("admin-finance")
 
-Note = Field(None, max_length=1000)
+Note = Annotated[str, StringConstraints(max_length=1000)]
+Reference = Annotated[str, StringConstraints(max_length=200)]
 
 
 class DepositList(AdminParams):
@@ -29,18 +30,18 @@ class WithdrawalList(AdminParams):
 
 class DepositReview(AdminParams):
     deposit_id: UUID
-    note: str | None = Note
+    note: Note | None = None
 
 
 class WithdrawalComplete(AdminParams):
     withdrawal_id: UUID
-    transfer_reference: str | None = Field(None, max_length=200)
-    note: str | None = Note
+    transfer_reference: Reference | None = None
+    note: Note | None = None
 
 
 class WithdrawalReject(AdminParams):
     withdrawal_id: UUID
-    note: str | None = Note
+    note: Note | None = None
 
 
 def _page(params: DepositList | WithdrawalList) -> dict[str, Any]:

@@ -170,6 +170,8 @@ def test_admin_review_errors(clean: psycopg.Connection) -> None:
     assert (missing["statusCode"], missing["error"]["code"]) == (404, "NOT_FOUND")
     bad = finance("deposits.approve", admin, deposit_id="not-a-uuid")
     assert (bad["statusCode"], bad["error"]["code"]) == (400, "VALIDATION_ERROR")
+    too_long = finance("deposits.approve", admin, deposit_id=deposit_id, note="x" * 1001)
+    assert (too_long["statusCode"], too_long["error"]["code"]) == (400, "VALIDATION_ERROR")
     denied = finance("deposits.approve", support, deposit_id=deposit_id)
     assert (denied["statusCode"], denied["error"]["code"]) == (403, "FORBIDDEN")
     nobody = finance("deposits.approve", "lma_wrong", deposit_id=deposit_id)
@@ -178,7 +180,7 @@ def test_admin_review_errors(clean: psycopg.Connection) -> None:
     outcomes = clean.execute(
         "select outcome, count(*) from admin_logs where action = 'deposits.approve' group by 1 order by 1"
     ).fetchall()
-    assert outcomes == [("DENIED", 2), ("FAILED", 2)]
+    assert outcomes == [("DENIED", 2), ("FAILED", 3)]
 
 
 def test_admin_lists_filter_and_page(clean: psycopg.Connection) -> None:
