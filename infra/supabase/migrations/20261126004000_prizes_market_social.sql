@@ -200,7 +200,9 @@ declare
 begin
   return jsonb_build_object(
     'items', coalesce((
-      select jsonb_agg(private.resale_json(x.r) || jsonb_build_object(
+      -- what a sale paid out is between its two parties, not on the public market
+      select jsonb_agg(private.resale_json(x.r) - 'fee_amount' - 'seller_amount' - 'payment_method'
+                       || jsonb_build_object(
                'discount_percent', round((1 - (x.r).resale_price / (x.r).original_price) * 100),
                'seller', jsonb_build_object('telegram_username', u.telegram_username),
                'lottery', private.lottery_brief_json((x.r).lottery_id),
