@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from tests.support import SignedIn
 
@@ -31,7 +32,7 @@ def win_prize(
             "sold_tickets, start_time, end_time, period) "
             "values (%s, %s, 'https://img.test/p.png', %s, %s, 'ACTIVE', 0, now() - interval '2 days', "
             "now() + interval '1 day', %s) returning id",
-            (title, psycopg.types.json.Jsonb({"zh": title}), ticket_price, total_tickets, secrets.token_hex(6)),
+            (title, Jsonb({"zh": title}), ticket_price, total_tickets, secrets.token_hex(6)),
         ).fetchone()  # type: ignore[misc]
         wallet = pg.execute(
             "select id from wallets where user_id = %s and type = 'BALANCE'", (user_id,)

@@ -281,7 +281,13 @@ def test_notifications_list_and_mark_read(clean: psycopg.Connection) -> None:
     unread = invoke("get-notifications", method="GET", query="unread_only=true", token=user.token)
     assert [n["title"] for n in unread.data] == ["n1", "n0"]
 
-    for bad in ({}, {"ids": []}, {"ids": ["nope"]}, {"all": True, "ids": [page.data[0]["id"]]}):
+    bad_bodies: list[dict[str, Any]] = [
+        {},
+        {"ids": []},
+        {"ids": ["nope"]},
+        {"all": True, "ids": [page.data[0]["id"]]},
+    ]
+    for bad in bad_bodies:
         assert invoke("mark-notifications-read", bad, token=user.token).status == 400, bad
     everything = invoke("mark-notifications-read", {"all": True}, token=user.token)
     assert everything.data == {"updated": 2, "unread_count": 0}
