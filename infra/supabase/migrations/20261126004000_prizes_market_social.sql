@@ -3,10 +3,9 @@
 -- like a missing one, so ids leak nothing. Prize states: PENDING -> SHIPPING -> SHIPPED -> DELIVERED and
 -- PENDING -> RESELLING -> RESOLD (RESELLING -> PENDING on cancel).
 
+-- a prize's listings, newest first (the unique index covers only ACTIVE ones); the "most liked" feed
 create index if not exists resales_prize_idx on public.resales (prize_id, created_at desc);
-create index if not exists shipping_prize_idx on public.shipping (prize_id, created_at desc);
 create index if not exists showoffs_popular_idx on public.showoffs (status, likes_count desc, created_at desc);
-create index if not exists likes_user_idx on public.likes (user_id, post_id);
 
 -- ---------------------------------------------------------------- JSON shapes
 create or replace function private.lottery_brief_json(p_lottery_id uuid) returns jsonb
