@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import CORSConfig, LambdaFunctionUrlResolver, Response
@@ -60,12 +60,13 @@ class PageQuery(Body):
 
 @dataclass(frozen=True)
 class Page:
-    """A list result: `data` is the items, plus `page: {limit, offset, total}`."""
+    """A list result: `data` is the items, plus `page: {limit, offset, total}` and any `extra` keys."""
 
     items: list[Any]
     limit: int
     offset: int
     total: int
+    extra: Mapping[str, Any] = field(default_factory=dict)  # more top-level keys (e.g. unread_count)
 
 
 B = TypeVar("B", bound=Body)
@@ -217,6 +218,7 @@ def _ok(result: Any) -> Response:
             "success": True,
             "data": result.items,
             "page": {"limit": result.limit, "offset": result.offset, "total": result.total},
+            **result.extra,
         }
     else:
         envelope = {"success": True, "data": result}
