@@ -3,18 +3,11 @@ requests and admin reviews in few words."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import threading
 from decimal import Decimal
-from types import ModuleType
 from typing import Any
 
 import psycopg
 
-from infra.local.events import LocalContext, function_url_event
-from infra.local.stack import ROOT
-from luckymart import jsonutil
 from tests.support import Result, SignedIn, admin_invoke, invoke
 
 
@@ -61,29 +54,3 @@ def exchange(user: SignedIn, amount: Any, key: str | None = None) -> Result:
 
 def finance(action: str, token: str, **params: Any) -> dict[str, Any]:
     return admin_invoke("admin-finance", action, params, token=token)
-
-
-_containers = threading.local()
-
-
-def invoke_in_container(name: str, body: Any, *, token: str, headers: dict[str, str] | None = None) -> Result:
-    """Like tests.support.invoke, but each thread gets its own copy of the handler module, as each concurrent
-    request on AWS gets its own Lambda container (a Powertools resolver keeps the current event on itself,
-    so one shared instance must not serve two threads at once)."""
-    modules: dict[str, ModuleType] = _containers.__dict__.setdefault("modules", {})
-    if name not in modules:
-        folder = name.replace("-", "_")
-        spec = importlib.util.spec_from_file_location(
-            f"_container_{threading.get_ident()}_{folder}", ROOT / "functions" / folder / "handler.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # pydantic resolves the models' annotations through sys.modules
-        spec.loader.exec_module(module)
-        modules[name] = module
-    all_headers = {"content-type": "application/json", "x-session-token": token, **(headers or {})}
-    event = function_url_event("POST", headers=all_headers, body=jsonutil.dumps(body).encode())
-    response = modules[name].handler(event, LocalContext(function_name=name))
-    return Result(
-        int(response["statusCode"]), jsonutil.loads(response["body"]), dict(response.get("headers") or {})
-    )

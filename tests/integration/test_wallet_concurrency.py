@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from tests.invariants import check_invariants
-from tests.support import make_admin, sign_in
-from tests.support_wallets import credit, deposit, finance, invoke_in_container, wallet, withdraw
+from tests.support import invoke, make_admin, sign_in
+from tests.support_wallets import credit, deposit, finance, wallet, withdraw
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
 
@@ -33,17 +33,13 @@ def test_50_parallel_withdrawals_and_exchanges_never_overdraw(clean: psycopg.Con
         calls.append(
             lambda i=i: (
                 "W",
-                invoke_in_container(
-                    "withdrawal-request", withdrawal, token=user.token, headers={"idempotency-key": f"w{i}"}
-                ),
+                invoke("withdrawal-request", withdrawal, token=user.token, headers={"idempotency-key": f"w{i}"}),
             )
         )
         calls.append(
             lambda i=i: (
                 "X",
-                invoke_in_container(
-                    "exchange-balance", {"amount": 30}, token=user.token, headers={"idempotency-key": f"x{i}"}
-                ),
+                invoke("exchange-balance", {"amount": 30}, token=user.token, headers={"idempotency-key": f"x{i}"}),
             )
         )
     results = run_parallel(calls)
@@ -71,7 +67,7 @@ def test_same_idempotency_key_raced_moves_money_once(clean: psycopg.Connection) 
     credit(clean, user.user["id"], "100")
     results = run_parallel(
         [
-            lambda: invoke_in_container(
+            lambda: invoke(
                 "exchange-balance", {"amount": 7}, token=user.token, headers={"idempotency-key": "same"}
             )
             for _ in range(10)
@@ -134,7 +130,7 @@ def test_bonus_activation_raced_20_times_credits_once(clean: psycopg.Connection)
     sign_in(start_param=f"ref_{user.user['referral_code']}")
     results = run_parallel(
         [
-            lambda i=i: invoke_in_container(
+            lambda i=i: invoke(
                 "activate-first-deposit-bonus",
                 {},
                 token=user.token,

@@ -17,8 +17,9 @@ with a correlation id and nothing else.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import CORSConfig, LambdaFunctionUrlResolver, Response
@@ -60,12 +61,13 @@ class PageQuery(Body):
 
 @dataclass(frozen=True)
 class Page:
-    """A list result: `data` is the items, plus `page: {limit, offset, total}`."""
+    """A list result: `data` is the items, plus `page: {limit, offset, total}` and any `extra` keys."""
 
     items: list[Any]
     limit: int
     offset: int
     total: int
+    extra: Mapping[str, Any] = field(default_factory=dict)  # more top-level keys (e.g. unread_count)
 
 
 B = TypeVar("B", bound=Body)
@@ -117,7 +119,9 @@ class Endpoint(Generic[B]):
         self.list_response = list_response
         self.summary = summary
         self._logic: Callable[[Call[B]], Any] | None = None
-        self._entry: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
+        # Powertools keeps the current event on the resolver; Lambda runs one request per container, but the
+        # local gateway and the soak test run many at once in one process, so each thread gets its own resolver.
+        self._per_thread = threading.local()
 
     def __call__(self, logic: Callable[[Call[B]], Any]) -> Callable[[Call[B]], Any]:
         self._logic = logic
@@ -125,9 +129,11 @@ class Endpoint(Generic[B]):
 
     # ------------------------------------------------------------------ Lambda entry point
     def handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        if self._entry is None:
-            self._entry = self._build_entry()
-        return self._entry(event, context)
+        entry = getattr(self._per_thread, "entry", None)
+        if entry is None:
+            entry = self._per_thread.entry = self._build_entry()
+        result: dict[str, Any] = entry(event, context)
+        return result
 
     def _build_entry(self) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         origins = list(settings().cors_origins) or ["*"]
@@ -217,6 +223,7 @@ def _ok(result: Any) -> Response:
             "success": True,
             "data": result.items,
             "page": {"limit": result.limit, "offset": result.offset, "total": result.total},
+            **result.extra,
         }
     else:
         envelope = {"success": True, "data": result}
