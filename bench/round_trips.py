@@ -64,7 +64,7 @@ def main() -> None:
         floor = statistics.median(bare)
         print(f"{'function':<30} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7} {'db trips':>9}")
         print(f"{'bare rpc()':<30} {floor:8.2f} {percentile(bare, 0.99):8.2f} {1:7.2f} {1:9}")
-        db.rpc = counting_rpc  # type: ignore[assignment]
+        db.rpc = counting_rpc
         try:
             names = sorted({ep.name for ep in endpoints()} | set(samples))
             for name in names:
@@ -77,7 +77,7 @@ def main() -> None:
                 p50 = statistics.median(runs)
                 print(f"{name:<30} {p50:8.2f} {percentile(runs, 0.99):8.2f} {p50 / floor:7.2f} {trips:9.2f}")
         finally:
-            db.rpc = real_rpc  # type: ignore[assignment]
+            db.rpc = real_rpc
 
 
 if __name__ == "__main__":
