@@ -106,7 +106,7 @@ class AdminFunction:
             return {"statusCode": 200, "success": True, "data": data}
         except AppError as error:
             outcome = "DENIED" if error.status in (401, 403) else "FAILED"
-            self._audit_failure(
+            known_admin = self._audit_failure(
                 admin_hash=admin_hash,
                 action=action_name,
                 target_id=target_id,
@@ -114,6 +114,8 @@ class AdminFunction:
                 outcome=outcome,
                 code=error.code,
             )
+            if not known_admin and error.status != 401:  # say nothing about the action to a stranger
+                error = unauthenticated("admin token is invalid, revoked or disabled")
             payload: dict[str, Any] = {"code": error.code, "message": error.message}
             if error.details is not None:
                 payload["details"] = error.details
@@ -147,23 +149,27 @@ class AdminFunction:
         summary: dict[str, Any],
         outcome: str,
         code: str,
-    ) -> None:
+    ) -> bool:
+        """Records the failure; returns whether the token belongs to an active admin."""
         action_spec = self.actions.get(action)
         try:
-            db.rpc(
-                "admin_log_failure",
-                {
-                    "p_admin": admin_hash,
-                    "p_action": action or "(none)",
-                    "p_target_type": action_spec.target if action_spec else None,
-                    "p_target_id": target_id,
-                    "p_request": summary,
-                    "p_outcome": outcome,
-                    "p_error_code": code,
-                },
+            return bool(
+                db.rpc(
+                    "admin_log_failure",
+                    {
+                        "p_admin": admin_hash,
+                        "p_action": action or "(none)",
+                        "p_target_type": action_spec.target if action_spec else None,
+                        "p_target_id": target_id,
+                        "p_request": summary,
+                        "p_outcome": outcome,
+                        "p_error_code": code,
+                    },
+                )
             )
         except Exception:  # the audit of a failure must not hide the failure itself
             logger.exception("could not record admin failure", extra={"action": action})
+            return False
 
 
 def _summary(raw: Any) -> dict[str, Any]:
