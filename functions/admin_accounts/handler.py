@@ -36,7 +36,7 @@ class AuditList(AdminParams):
     offset: int = Field(0, ge=0)
 
 
-@admin.action("admins.add", AddAdmin, target="admin")
+@admin.action("admins.add", AddAdmin, target="admin", target_field="username")
 def add_admin(call: AdminCall[AddAdmin]) -> Any:
     new = new_admin_token()
     account = call.rpc(
@@ -51,12 +51,12 @@ def list_admins(call: AdminCall[NoParams]) -> Any:
     return call.rpc("admin_list_admins")
 
 
-@admin.action("admins.disable", AdminByName, target="admin")
+@admin.action("admins.disable", AdminByName, target="admin", target_field="username")
 def disable_admin(call: AdminCall[AdminByName]) -> Any:
     return call.rpc("admin_disable_admin", {"p_username": call.params.username})
 
 
-@admin.action("admins.rotate_token", AdminByName, target="admin")
+@admin.action("admins.rotate_token", AdminByName, target="admin", target_field="username")
 def rotate_token(call: AdminCall[AdminByName]) -> Any:
     new = new_admin_token()
     account = call.rpc(

@@ -11,6 +11,35 @@ alter table public.users add column if not exists ban_reason text check (length(
 -- Reading the audit log by action (admin_logs already has indexes by admin and by time).
 create index if not exists admin_logs_action_idx on public.admin_logs (action, created_at desc);
 
+-- admin_begin (from 20261126000400_admin_core.sql), tightened: the token is matched by the same UPDATE that
+-- locks the admin's row. An action that waited for a concurrent rotation or disable re-checks the row as
+-- committed, so a rotated or disabled token fails even for a request already in flight (no window at all).
+create or replace function private.admin_begin(p_admin text, p_action text, p_target_type text,
+                                               p_target_id text, p_request jsonb)
+returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_admin public.admins;
+begin
+  update public.admins set last_seen_at = now()
+   where token_hash = p_admin and status = 'ACTIVE'
+  returning * into v_admin;
+  if not found then
+    perform private.fail('UNAUTHENTICATED', 'admin token is invalid, revoked or disabled', 401);
+  end if;
+  if not exists (select 1 from public.permissions p
+                  where p.role_name = v_admin.role_name
+                    and (p.action = '*' or p.action = p_action or p.action = split_part(p_action, '.', 1) || '.*')) then
+    perform private.fail('FORBIDDEN', format('role %s may not %s', v_admin.role_name, p_action), 403);
+  end if;
+  insert into public.admin_logs (admin_id, action, target_type, target_id, request_summary, outcome)
+  values (v_admin.id, p_action, p_target_type, p_target_id, coalesce(p_request, '{}'::jsonb), 'SUCCESS');
+  return v_admin.id;
+end
+$$;
+
 create or replace function private.admin_json(p_admin public.admins) returns jsonb
 language plpgsql stable
 set search_path = ''
@@ -102,9 +131,13 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_actor uuid := private.admin_begin(p_admin, 'admins.disable', 'admin', p_username, p_request);
+  v_actor uuid;
   v_admin public.admins;
 begin
+  -- One disable at a time, taken before admin_begin locks the actor's row: two admins disabling each other
+  -- would otherwise deadlock, and the last-SUPER_ADMIN count below would race.
+  perform pg_advisory_xact_lock(hashtextextended('luckymart:admins.disable', 0));
+  v_actor := private.admin_begin(p_admin, 'admins.disable', 'admin', p_username, p_request);
   select * into v_admin from public.admins where username = p_username for update;
   if not found then
     perform private.fail('NOT_FOUND', format('admin %s not found', p_username), 404);
@@ -115,12 +148,9 @@ begin
   if v_admin.status = 'DISABLED' then
     perform private.fail('ALREADY_PROCESSED', format('admin %s is already disabled', p_username), 409);
   end if;
-  if v_admin.role_name = 'SUPER_ADMIN' then
-    -- serialise the check below between two super admins disabling each other
-    perform 1 from public.admins where role_name = 'SUPER_ADMIN' and status = 'ACTIVE' order by id for update;
-    if (select count(*) from public.admins where role_name = 'SUPER_ADMIN' and status = 'ACTIVE') <= 1 then
-      perform private.fail('INVALID_STATE', 'the last active SUPER_ADMIN cannot be disabled', 409);
-    end if;
+  if v_admin.role_name = 'SUPER_ADMIN'
+     and (select count(*) from public.admins where role_name = 'SUPER_ADMIN' and status = 'ACTIVE') <= 1 then
+    perform private.fail('INVALID_STATE', 'the last active SUPER_ADMIN cannot be disabled', 409);
   end if;
   update public.admins set status = 'DISABLED' where id = v_admin.id returning * into v_admin;
   return private.admin_json(v_admin);
