@@ -290,3 +290,32 @@ def test_local_target_names_a_function_missing_from_the_checkout(
         monkeypatch.setenv(name, "set-by-test")
     with pytest.raises(TargetError, match=r"admin-nothing is not in this checkout"):
         LocalTarget().invoke("admin-nothing", {"admin_token": TOKEN, "action": "x.y", "params": {}})
+
+
+def test_human_output_tables_and_details() -> None:
+    from decimal import Decimal
+
+    from luckymart_cli.output import render
+
+    out = io.StringIO()
+    items = [
+        {"id": "d1", "amount": Decimal("12.50"), "user": {"telegram_username": "zarina"}, "note": None},
+        {"id": "d2", "amount": Decimal("7.00"), "user": {"telegram_username": "x" * 60}, "note": "ok"},
+    ]
+    render({"items": items, "total": 5}, ("id", "amount", "user.telegram_username", "note"), out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == ["ID", "AMOUNT", "USER.TELEGRAM_USERNAME", "NOTE"]
+    assert lines[1].split() == ["d1", "12.50", "zarina", "-"]
+    assert lines[2].split()[2].endswith("…") and len(lines[2].split()[2]) == 40
+    assert lines[-1] == "(2 shown, 5 in total)"
+
+    out = io.StringIO()
+    render(
+        {"user": {"id": "u1", "status": "BANNED"}, "wallets": [{"type": "BALANCE"}], "active_sessions": 0}, (), out
+    )
+    assert out.getvalue().splitlines() == [
+        "user.id          u1",
+        "user.status      BANNED",
+        'wallets          [{"type":"BALANCE"}]',
+        "active_sessions  0",
+    ]
