@@ -29,7 +29,7 @@ e2e: deps
 lint: deps  ## ruff + mypy
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy layers/shared/python functions infra scripts bench tests
+	.venv/bin/mypy layers/shared/python functions infra scripts bench tests luckymart_cli
 
 format: deps
 	.venv/bin/ruff check --fix .

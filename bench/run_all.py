@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench.round_trips",
     "bench.exchange_latency",
     "bench.prizes",
+    "bench.admin",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

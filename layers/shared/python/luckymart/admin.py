@@ -66,6 +66,7 @@ class _Action(Generic[P]):
     name: str
     params: type[P]
     target: str | None
+    target_field: str | None  # the param naming the target; default "<target>_id"
     logic: Callable[[AdminCall[P]], Any]
 
 
@@ -75,10 +76,11 @@ class AdminFunction:
         self.actions: dict[str, _Action[Any]] = {}
 
     def action(
-        self, name: str, params: type[P], *, target: str | None = None
+        self, name: str, params: type[P], *, target: str | None = None, target_field: str | None = None
     ) -> Callable[[Callable[[AdminCall[P]], Any]], Callable[[AdminCall[P]], Any]]:
         def register(logic: Callable[[AdminCall[P]], Any]) -> Callable[[AdminCall[P]], Any]:
-            self.actions[name] = _Action(name, params, target, logic)
+            field = target_field or (f"{target}_id" if target else None)
+            self.actions[name] = _Action(name, params, target, field, logic)
             return logic
 
         return register
@@ -101,7 +103,7 @@ class AdminFunction:
             except ValidationError as exc:
                 fields = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
                 raise validation_error("params are invalid", fields) from None
-            target_id = _target_id(params, action.target)
+            target_id = _target_id(params, action.target_field)
             data = action.logic(AdminCall(action_name, params, admin_hash, summary))
             return {"statusCode": 200, "success": True, "data": data}
         except AppError as error:
@@ -188,8 +190,8 @@ def _summary(raw: Any) -> dict[str, Any]:
     return summary
 
 
-def _target_id(params: AdminParams, target: str | None) -> str | None:
-    if target is None:
+def _target_id(params: AdminParams, field: str | None) -> str | None:
+    if field is None:
         return None
-    value = getattr(params, f"{target}_id", None)
+    value = getattr(params, field, None)
     return None if value is None else str(value)
