@@ -59,7 +59,7 @@ def main() -> None:
             calls.append(function)
             return real_rpc(function, params)
 
-        db.rpc = counting_rpc  # type: ignore[assignment]
+        db.rpc = counting_rpc
         pg.execute("select extensions.pg_stat_statements_reset()")
         batches = [order_ids[i : i + BATCH] for i in range(0, ORDERS, BATCH)]
         latencies = []
@@ -70,10 +70,11 @@ def main() -> None:
             latencies.append((time.perf_counter() - t0) * 1000)
             assert response["batchItemFailures"] == [], response
         elapsed = time.perf_counter() - started
-        db.rpc = real_rpc  # type: ignore[assignment]
+        db.rpc = real_rpc
 
         server_calls = pg.execute(
-            "select coalesce(sum(calls), 0) from extensions.pg_stat_statements where query ilike '%process_commissions%'"
+            "select coalesce(sum(calls), 0) from extensions.pg_stat_statements "
+            "where query ilike '%process_commissions%'"
         ).fetchone()
         commissions, ledger, expected = pg.execute(
             "select (select count(*) from commissions), "
