@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -297,3 +298,25 @@ def test_admin_lists_and_replays_dead_letters(clean: psycopg.Connection, queues:
     # the authorised attempt is audited before SQS is scanned; the miss adds its FAILED row
     assert actions.count(("commissions.dlq_replay", "SUCCESS")) == 3
     assert ("commissions.dlq_replay", "FAILED") in actions
+
+
+def test_concurrent_batches_with_shared_referrers_neither_deadlock_nor_pay_twice(
+    clean: psycopg.Connection,
+) -> None:
+    top = sign_in()
+    referrers = [sign_in(start_param=f"ref_{top.user['referral_code']}") for _ in range(4)]
+    buyers = [sign_in(start_param=f"ref_{r.user['referral_code']}") for r in referrers]
+    lottery = create_lottery(clean)
+    orders = [paid_order(clean, b.user["id"], Decimal("10.00"), lottery)[0] for b in buyers for _ in range(5)]
+
+    def run(order_ids: list[str]) -> list[dict[str, Any]]:
+        return [consume([sqs_record(order_message(o)) for o in order_ids[i : i + 10]]) for i in (0, 10)]
+
+    # the same 20 orders in opposite orders on two workers: every referrer wallet is wanted by both
+    with ThreadPoolExecutor(2) as pool:
+        responses = [r for rs in pool.map(run, [orders, orders[::-1]]) for r in rs]
+
+    assert all(r["batchItemFailures"] == [] for r in responses)
+    assert coin_balance(clean, top.user["id"]) == Decimal("2.00")  # 20 orders x 1% of 10.00
+    assert all(coin_balance(clean, r.user["id"]) == Decimal("1.50") for r in referrers)  # 5 x 3%
+    assert clean.execute("select count(*) from commissions").fetchone() == (40,)

@@ -155,6 +155,23 @@ begin
   if p_order_ids is null or cardinality(p_order_ids) > 100 then
     perform private.fail('VALIDATION_ERROR', 'between 0 and 100 order ids', 400);
   end if;
+  -- Lock every referrer wallet the batch may credit, in id order: concurrent batches sharing referrers
+  -- (a popular top referrer is in almost every batch) then queue up instead of deadlocking.
+  perform w.id
+     from public.wallets w
+    where w.type = 'LUCKY_COIN'
+      and w.user_id in (
+        with recursive up (user_id, depth) as (
+          select u.referred_by_id, 1
+            from public.orders o join public.users u on u.id = o.user_id
+           where o.id = any (p_order_ids) and u.referred_by_id is not null
+          union
+          select u.referred_by_id, up.depth + 1
+            from up join public.users u on u.id = up.user_id
+           where up.depth < 3 and u.referred_by_id is not null)
+        select user_id from up)
+    order by w.id
+      for update;
   foreach v_order_id in array p_order_ids loop
     begin
       v_results := v_results || jsonb_build_array(private.apply_commissions(v_order_id));
