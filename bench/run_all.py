@@ -19,6 +19,7 @@ BENCHMARKS = [
     "bench.exchange_latency",
     "bench.prizes",
     "bench.admin",
+    "bench.commissions",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
