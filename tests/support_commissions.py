@@ -4,7 +4,6 @@ dead-letter queue, and SQS event shapes for the consumer."""
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import uuid
@@ -18,6 +17,7 @@ import psycopg
 import pytest
 from moto import mock_aws
 
+from infra.local import events
 from infra.local.events import LocalContext
 from luckymart import commission_queue
 from tests.support import SignedIn, sign_in
@@ -70,22 +70,12 @@ def coin_balance(pg: psycopg.Connection, user_id: str) -> Decimal:
 def sqs_record(body: str, message_id: str | None = None, receipt_handle: str | None = None) -> dict[str, Any]:
     """One record of an SQS event as Lambda delivers it."""
     message_id = message_id or str(uuid.uuid4())
-    return {
-        "messageId": message_id,
-        "receiptHandle": receipt_handle or f"rh-{message_id}",
-        "body": body,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1764190000000",
-            "SenderId": "AIDAEXAMPLE",
-            "ApproximateFirstReceiveTimestamp": "1764190000001",
-        },
-        "messageAttributes": {},
-        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # SQS's own checksum
-        "eventSource": "aws:sqs",
-        "eventSourceARN": f"arn:aws:sqs:{REGION}:000000000000:commissions",
-        "awsRegion": REGION,
-    }
+    return events.sqs_record(
+        body,
+        message_id,
+        receipt_handle or f"rh-{message_id}",
+        queue_arn=f"arn:aws:sqs:{REGION}:000000000000:commissions",
+    )
 
 
 def order_message(order_id: str) -> str:
