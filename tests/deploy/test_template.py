@@ -27,8 +27,10 @@ ADMIN_FUNCTIONS = {
     "admin-finance", "admin-lotteries", "draw-lottery", "admin-prizes", "admin-users", "admin-commissions",
     "admin-accounts",
 }  # fmt: skip
-SHARED_ENV = {"STAGE", "SUPABASE_URL", "CORS_ALLOWED_ORIGINS", "SSM_PARAMETER_PREFIX", "LOG_LEVEL",
-              "POWERTOOLS_SERVICE_NAME"}  # fmt: skip
+SHARED_ENV = {
+    "STAGE", "SUPABASE_URL", "CORS_ALLOWED_ORIGINS", "SSM_PARAMETER_PREFIX", "LOG_LEVEL",
+    "POWERTOOLS_SERVICE_NAME",
+}  # fmt: skip
 # Secrets each function may read besides the service-role key; everything else is denied by omission.
 EXTRA_SECRETS = {
     "auth-telegram": {"telegram_bot_token"},
@@ -75,8 +77,9 @@ def test_every_function_is_declared_and_every_folder_has_one(tpl: Template) -> N
 
 
 def test_user_functions_have_a_public_url_with_both_permissions_and_stage_cors(tpl: Template) -> None:
-    urls = {tpl.function_of(url["Properties"]["TargetFunctionArn"]): url["Properties"]
-            for url in tpl.of_type("AWS::Lambda::Url").values()}  # fmt: skip
+    urls = {}
+    for url in tpl.of_type("AWS::Lambda::Url").values():
+        urls[tpl.function_of(url["Properties"]["TargetFunctionArn"])] = url["Properties"]
     permissions = public_permissions(tpl)
     origins = stage_config(tpl.stage)["corsOrigins"]
     for name in USER_FUNCTIONS:
@@ -118,8 +121,8 @@ def test_the_schedule_invokes_auto_lottery_draw_every_minute(tpl: Template) -> N
     assert rule["Properties"]["State"] == "ENABLED"
     (target,) = rule["Properties"]["Targets"]
     assert tpl.function_of(target["Arn"]) == tpl.functions["auto-lottery-draw"].logical_id
-    (invoke,) = [p["Properties"] for p in tpl.of_type("AWS::Lambda::Permission").values()
-                 if p["Properties"]["Principal"] == "events.amazonaws.com"]  # fmt: skip
+    permissions = [p["Properties"] for p in tpl.of_type("AWS::Lambda::Permission").values()]
+    (invoke,) = [p for p in permissions if p["Principal"] == "events.amazonaws.com"]
     assert tpl.function_of(invoke["FunctionName"]) == tpl.functions["auto-lottery-draw"].logical_id
 
 
