@@ -79,6 +79,8 @@ class Template:
         """The function logical id a permission, URL or mapping points at (directly or through an alias)."""
         if isinstance(target, dict) and "Fn::GetAtt" in target:
             return str(target["Fn::GetAtt"][0])
+        if isinstance(target, dict) and "Fn::Join" in target:  # "<function arn>:<alias>" (SnapStart)
+            return self.function_of(target["Fn::Join"][1][0])
         if isinstance(target, dict) and "Ref" in target:
             referenced = self.resources[target["Ref"]]
             if referenced["Type"] == "AWS::Lambda::Alias":

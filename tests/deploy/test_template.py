@@ -82,9 +82,12 @@ def test_user_functions_have_a_public_url_with_both_permissions_and_stage_cors(t
         urls[tpl.function_of(url["Properties"]["TargetFunctionArn"])] = url["Properties"]
     permissions = public_permissions(tpl)
     origins = stage_config(tpl.stage)["corsOrigins"]
+    # With SnapStart the URL and both permissions must name the alias that points at the published version.
+    qualifier = ":snapstart" if stage_config(tpl.stage)["snapStart"] else ""
     for name in USER_FUNCTIONS:
         fn = tpl.functions[name]
         url = urls[fn.logical_id]
+        assert render(url["TargetFunctionArn"]) == f"{{{fn.logical_id}.Arn}}{qualifier}"
         assert url["AuthType"] == "NONE"
         assert url["Cors"]["AllowOrigins"] == origins
         assert set(url["Cors"]["AllowHeaders"]) == ALLOWED_HEADERS
@@ -95,6 +98,7 @@ def test_user_functions_have_a_public_url_with_both_permissions_and_stage_cors(t
         ).items()
         assert _one(granted, "lambda:InvokeFunction").get("InvokedViaFunctionUrl") is True
         assert len(granted) == 2
+        assert {render(p["FunctionName"]) for p in granted} == {f"{{{fn.logical_id}.Arn}}{qualifier}"}
 
 
 def _one(permissions: list[dict[str, object]], action: str) -> dict[str, object]:
