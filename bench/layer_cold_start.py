@@ -69,7 +69,7 @@ def main() -> None:
     for name in HANDLERS:
         handler_ms, first_request_ms = measure(python, f"functions.{name}.handler", "import httpx, postgrest")
         print(
-            f"  {name:<20} import {handler_ms:6.1f} ms, first request's PostgREST client + {first_request_ms:5.1f} ms"
+            f"  {name:<18} import {handler_ms:6.1f} ms, first request + PostgREST client {first_request_ms:5.1f} ms"
         )
     _, secrets_ms = measure(python, "luckymart.config", "from aws_lambda_powertools.utilities import parameters")
     print(
