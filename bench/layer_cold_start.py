@@ -68,9 +68,7 @@ def main() -> None:
     print(f"; median of {RUNS} fresh {python} processes, only the layer on sys.path")
     for name in HANDLERS:
         handler_ms, first_request_ms = measure(python, f"functions.{name}.handler", "import httpx, postgrest")
-        print(
-            f"  {name:<18} import {handler_ms:6.1f} ms, first request + PostgREST client {first_request_ms:5.1f} ms"
-        )
+        print(f"  {name:<18} import {handler_ms:6.1f} ms, first request's client {first_request_ms:5.1f} ms")
     _, secrets_ms = measure(python, "luckymart.config", "from aws_lambda_powertools.utilities import parameters")
     print(
         f"  first SSM secret read: Powertools parameters + boto3 import {secrets_ms:6.1f} ms (plus the SSM call)"
