@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import statistics
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -78,4 +77,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
