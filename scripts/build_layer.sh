@@ -31,6 +31,8 @@ uv export --frozen --no-dev --no-emit-project --no-header --format requirements-
 cp -r layers/shared/python/luckymart "$OUT/python/"
 rm -rf "$OUT/python/bin"  # console scripts of the wheels: nothing runs them on Lambda
 find "$OUT/python" -name __pycache__ -type d -prune -exec rm -rf {} +
-"$PYTHON" -m compileall -q -j 0 --invalidation-mode unchecked-hash "$OUT/python" >/dev/null
+# Reproducible bytecode (same sources → same layer hash → no new layer version on deploy): a fixed hash seed keeps
+# frozenset constants in order; one process, as parallel workers marshal some modules differently.
+PYTHONHASHSEED=0 "$PYTHON" -m compileall -q --invalidation-mode unchecked-hash "$OUT/python" >/dev/null
 echo "$ARCH" >"$OUT/ARCH"
-echo "layer ($ARCH): $(du -sm "$OUT/python" | cut -f1) MB unzipped in $OUT"
+echo "layer ($ARCH): $(du -sm --apparent-size "$OUT/python" | cut -f1) MB unzipped in $OUT"
