@@ -265,11 +265,18 @@ def test_reserved_concurrency_never_disables_a_function(tpl: Template) -> None:
     assert draw == config.get("drawReservedConcurrency")
 
 
-def test_the_uploads_bucket_is_private_encrypted_and_accepts_posts_from_the_app_only(tpl: Template) -> None:
+def test_every_bucket_is_private_and_encrypted(tpl: Template) -> None:
+    buckets = tpl.of_type("AWS::S3::Bucket")
+    assert set(buckets) == {"UploadsBucket", "ServerlessDeploymentBucket"}
+    for bucket in buckets.values():
+        blocks = bucket["Properties"]["PublicAccessBlockConfiguration"]
+        assert len(blocks) == 4
+        assert all(blocks.values())
+        assert bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+
+
+def test_the_uploads_bucket_accepts_posts_from_the_app_only(tpl: Template) -> None:
     bucket = tpl.resources["UploadsBucket"]["Properties"]
-    assert all(bucket["PublicAccessBlockConfiguration"].values())
-    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
-    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     (rule,) = bucket["CorsConfiguration"]["CorsRules"]
     assert rule["AllowedMethods"] == ["POST"]
     assert rule["AllowedOrigins"] == stage_config(tpl.stage)["corsOrigins"]
