@@ -29,9 +29,10 @@ def stage_config(stage: str) -> dict[str, Any]:
 
 
 def package_dir(stage: str) -> Path:
-    """build/package/<stage>, packaged again when a source of the template is newer than it."""
+    """build/package/<stage>, packaged again when a source of the template or of the zips is newer than it."""
     template = PACKAGE_DIR / stage / "cloudformation-template-update-stack.json"
     sources = [ROOT / name for name in TEMPLATE_SOURCES] + [ROOT / "config" / f"{stage}.yml"]
+    sources += [*(ROOT / "functions").glob("*/*.py"), *(ROOT / "layers").rglob("*.py")]  # the two zips
     if not template.exists() or template.stat().st_mtime < max(path.stat().st_mtime for path in sources):
         subprocess.run([str(ROOT / "scripts" / "package.sh"), stage], cwd=ROOT, check=True, capture_output=True)
     return PACKAGE_DIR / stage
