@@ -14,6 +14,7 @@ from pathlib import Path
 
 BENCHMARKS = [
     "bench.cold_start",
+    "bench.layer_cold_start",
     "bench.session_latency",
     "bench.round_trips",
     "bench.exchange_latency",
