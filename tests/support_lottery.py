@@ -28,7 +28,8 @@ def create_lottery(pg: psycopg.Connection, **overrides: Any) -> dict[str, Any]:
 
 def fund(pg: psycopg.Connection, user_id: str, amount: str, wallet_type: str = "BALANCE") -> None:
     pg.execute(
-        "select private.wallet_apply(private.wallet_id(%s, %s), %s::numeric, 'ADJUSTMENT', null, null, 'test funds')",
+        "select private.wallet_apply(private.wallet_id(%s, %s), %s::numeric, 'ADJUSTMENT', null, null, "
+        "'test funds')",
         (user_id, wallet_type, amount),
     )
 

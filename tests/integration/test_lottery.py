@@ -31,6 +31,12 @@ from tests.support_lottery import (
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
 
 
+def one(pg: psycopg.Connection, sql: str, *params: Any) -> tuple[Any, ...]:
+    found = pg.execute(sql, params).fetchone()
+    assert found is not None, sql
+    return tuple(found)
+
+
 def buy(token: str, lottery_id: str, quantity: Any = 1, method: str = "BALANCE", **extra: Any) -> Any:
     return invoke(
         "lottery-purchase",
@@ -73,9 +79,9 @@ def test_create_publishes_a_signed_commitment_and_hides_the_seed(clean: psycopg.
     assert commitment["operator_public_key"] == public
     assert commitment["ticket_count"] == 7 and commitment["lottery_id"] == lottery["id"]
     assert fairdraw.verify(public, commitment, signature)
-    sealed, seed_commitment = clean.execute(
-        "select seed_ciphertext, seed_commitment from draw_commitments where lottery_id = %s", (lottery["id"],)
-    ).fetchone()
+    sealed, seed_commitment = one(
+        clean, "select seed_ciphertext, seed_commitment from draw_commitments where lottery_id = %s", lottery["id"]
+    )
     seed = fairdraw.open_seed(os.environ["SEED_ENCRYPTION_KEY"], lottery["id"], bytes(sealed))
     assert hashlib.sha256(seed).hexdigest() == seed_commitment == commitment["seed_commitment"]
     public_view = invoke("verify-draw", {"lottery_id": lottery["id"]}).data
@@ -274,9 +280,9 @@ def _rpc_buy(token: str, lottery_id: str, quantity: int, method: str) -> str:
 def test_sell_out_then_scheduled_draw_completes_once_and_verifies(clean: psycopg.Connection) -> None:
     lottery = create_lottery(clean, total_tickets=9, ticket_price="3.00", image_url="https://img.test/p.png")
     alice, bob = sell_out(clean, lottery)
-    status, delay = clean.execute(
-        "select status, extract(epoch from draw_time - now()) from lotteries where id = %s", (lottery["id"],)
-    ).fetchone()
+    status, delay = one(
+        clean, "select status, extract(epoch from draw_time - now()) from lotteries where id = %s", lottery["id"]
+    )
     assert status == "SOLD_OUT" and 170 < delay <= 180
     assert buy(alice.token, lottery["id"]).code == "SOLD_OUT"
     assert scheduler_tick()["drawn"] == []  # draw_time not reached yet
@@ -284,13 +290,11 @@ def test_sell_out_then_scheduled_draw_completes_once_and_verifies(clean: psycopg
     assert scheduler_tick()["drawn"] == [lottery["id"]]
     assert scheduler_tick()["drawn"] == []
 
-    row = clean.execute(
-        "select status, winning_user_id, winning_ticket_number, vrf_seed, vrf_proof from lotteries"
-    ).fetchone()
+    row = one(clean, "select status, winning_user_id, winning_ticket_number, vrf_seed, vrf_proof from lotteries")
     assert row[0] == "COMPLETED"
     winner_id, winning_number = str(row[1]), row[2]
     assert clean.execute("select count(*) from tickets where is_winning").fetchone() == (1,)
-    prize = clean.execute("select user_id, prize_value, status, winning_code, prize_image from prizes").fetchone()
+    prize = one(clean, "select user_id, prize_value, status, winning_code, prize_image from prizes")
     assert (str(prize[0]), prize[1], prize[2], prize[3]) == (
         winner_id,
         Decimal("27.00"),
@@ -299,7 +303,7 @@ def test_sell_out_then_scheduled_draw_completes_once_and_verifies(clean: psycopg
     )
     assert prize[4] == "https://img.test/p.png"
     assert clean.execute("select count(*) from lottery_results").fetchone() == (1,)
-    notes = dict(clean.execute("select user_id::text, type from notifications").fetchall())
+    notes: dict[str, str] = dict(clean.execute("select user_id::text, type from notifications").fetchall())
     assert notes == {
         alice.user["id"]: "LOTTERY_WIN" if alice.user["id"] == winner_id else "LOTTERY_RESULT",
         bob.user["id"]: "LOTTERY_WIN" if bob.user["id"] == winner_id else "LOTTERY_RESULT",
