@@ -10,6 +10,7 @@ from decimal import Decimal
 import httpx
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 
 from infra.local.stack import Stack
 from scripts import verify_draw
@@ -30,9 +31,7 @@ def short_draw_delay(clean: psycopg.Connection) -> Iterator[None]:
         (str(DRAW_DELAY_SECONDS),),
     )
     yield
-    clean.execute(
-        "update system_config set value = %s where key = 'lottery'", (psycopg.types.json.Jsonb(saved[0]),)
-    )
+    clean.execute("update system_config set value = %s where key = 'lottery'", (Jsonb(saved[0]),))
 
 
 def scheduled_event() -> dict[str, object]:
