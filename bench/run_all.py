@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = ["bench.cold_start", "bench.session_latency"]
+BENCHMARKS = ["bench.cold_start", "bench.session_latency", "bench.purchase", "bench.draw_million"]
 
 
 def main() -> None:
