@@ -47,7 +47,7 @@ def generate(pg: psycopg.Connection, lottery_id: str) -> None:
         (lottery_id, pepper, lottery_id, TICKETS, lottery_id, BUYERS),
     )
     frontier = fairdraw.MerkleFrontier()
-    with pg.cursor(name="entries") as cursor:
+    with pg.transaction(), pg.cursor(name="entries") as cursor:
         cursor.itersize = 50_000
         cursor.execute("select seq, id, buyer_ref from tickets where lottery_id = %s order by seq", (lottery_id,))
         for seq, ticket_id, buyer_ref in cursor:

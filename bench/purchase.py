@@ -81,25 +81,27 @@ def handler_purchase(stack: Stack, pg: psycopg.Connection, lottery_id: str, clie
 
 
 def old_pattern(stack: Stack, pg: psycopg.Connection, lottery_id: str, clients: int) -> Callable[[int], bool]:
-    """ORIGINAL §1.3 as it ran: reads, then blind writes computed from those reads, no transaction."""
-    from supabase import create_client
+    """ORIGINAL §1.3 as it ran: reads, then blind writes computed from those reads, no transaction. The supabase
+    client's data API (postgrest-py) goes straight to PostgREST, as the Edge Function reached Supabase's."""
+    from postgrest import SyncPostgrestClient
 
     sessions = [sign_in() for _ in range(clients)]
     for s in sessions:
         fund(pg, s.user["id"], "100000.00")
     hashes = [hashlib.sha256(s.token.encode()).hexdigest() for s in sessions]
-    sb = create_client(stack.api_url, stack.service_role_key)
+    key = stack.service_role_key
+    sb: Any = SyncPostgrestClient(stack.rest_url, headers={"apikey": key, "Authorization": f"Bearer {key}"})
 
     def work(index: int) -> bool:
         try:
-            session = sb.table("user_sessions").select("*").eq("token_hash", hashes[index]).single().execute().data
-            user = sb.table("users").select("*").eq("id", session["user_id"]).single().execute().data
-            lottery = sb.table("lotteries").select("*").eq("id", lottery_id).single().execute().data
-            sb.table("tickets").select("id", count="exact").eq("lottery_id", lottery_id).eq(
+            session = sb.from_("user_sessions").select("*").eq("token_hash", hashes[index]).single().execute().data
+            user = sb.from_("users").select("*").eq("id", session["user_id"]).single().execute().data
+            lottery = sb.from_("lotteries").select("*").eq("id", lottery_id).single().execute().data
+            sb.from_("tickets").select("id", count="exact").eq("lottery_id", lottery_id).eq(
                 "user_id", user["id"]
             ).execute()
             wallet = (
-                sb.table("wallets")
+                sb.from_("wallets")
                 .select("*")
                 .eq("user_id", user["id"])
                 .eq("type", "BALANCE")
@@ -109,7 +111,7 @@ def old_pattern(stack: Stack, pg: psycopg.Connection, lottery_id: str, clients: 
             )
             price = lottery["ticket_price"]
             order = (
-                sb.table("orders")
+                sb.from_("orders")
                 .insert(
                     {
                         "user_id": user["id"],
@@ -126,7 +128,7 @@ def old_pattern(stack: Stack, pg: psycopg.Connection, lottery_id: str, clients: 
                 .data[0]
             )
             seq = lottery["sold_tickets"] + 1
-            sb.table("tickets").insert(
+            sb.from_("tickets").insert(
                 {
                     "lottery_id": lottery_id,
                     "user_id": user["id"],
@@ -137,10 +139,10 @@ def old_pattern(stack: Stack, pg: psycopg.Connection, lottery_id: str, clients: 
                 }
             ).execute()
             new_balance = round(wallet["balance"] - price, 2)
-            sb.table("wallets").update({"balance": new_balance, "version": wallet["version"] + 1}).eq(
+            sb.from_("wallets").update({"balance": new_balance, "version": wallet["version"] + 1}).eq(
                 "id", wallet["id"]
             ).execute()
-            sb.table("wallet_transactions").insert(
+            sb.from_("wallet_transactions").insert(
                 {
                     "wallet_id": wallet["id"],
                     "type": "LOTTERY_PURCHASE",
@@ -149,8 +151,8 @@ def old_pattern(stack: Stack, pg: psycopg.Connection, lottery_id: str, clients: 
                     "balance_after": new_balance,
                 }
             ).execute()
-            sb.table("orders").update({"status": "PAID"}).eq("id", order["id"]).execute()
-            sb.table("lotteries").update({"sold_tickets": seq}).eq("id", lottery_id).execute()
+            sb.from_("orders").update({"status": "PAID"}).eq("id", order["id"]).execute()
+            sb.from_("lotteries").update({"sold_tickets": seq}).eq("id", lottery_id).execute()
         except Exception:
             return False  # duplicate ticket numbers under concurrency, as in production
         return True
