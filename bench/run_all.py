@@ -21,6 +21,8 @@ BENCHMARKS = [
     "bench.prizes",
     "bench.admin",
     "bench.commissions",
+    "bench.purchase",
+    "bench.draw_million",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
