@@ -35,8 +35,8 @@ SHARED_ENV = {
 EXTRA_SECRETS = {
     "auth-telegram": {"telegram_bot_token"},
     "lottery-purchase": {"referral_pepper"},
-    "auto-lottery-draw": {"fairdraw_signing_key", "seed_encryption_key", "referral_pepper"},
-    "draw-lottery": {"fairdraw_signing_key", "seed_encryption_key", "referral_pepper"},
+    "auto-lottery-draw": {"fairdraw_signing_key", "seed_encryption_key"},
+    "draw-lottery": {"fairdraw_signing_key", "seed_encryption_key"},
     "admin-lotteries": {"fairdraw_signing_key", "seed_encryption_key"},
 }
 COMMISSION_PUBLISHERS = {"lottery-purchase", "auto-lottery-draw", "admin-commissions"}
@@ -218,6 +218,8 @@ def test_functions_read_configuration_from_the_environment_and_secrets_from_ssm(
     for name in COMMISSION_PUBLISHERS:
         assert functions[name].environment["COMMISSION_QUEUE_URL"] == {"Ref": "CommissionQueue"}
     assert functions["admin-commissions"].environment["COMMISSION_DLQ_URL"] == {"Ref": "CommissionDeadLetterQueue"}
+    # the public verifier publishes the operator's public key from config, with no access to the private key
+    assert functions["verify-draw"].environment["FAIRDRAW_PUBLIC_KEY"] == config["fairdrawPublicKey"]
 
 
 SECRET_LOOKING = [

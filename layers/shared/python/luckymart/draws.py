@@ -8,6 +8,7 @@ claim whose drawer crashed gives the same result."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -25,7 +26,9 @@ def signing_key() -> Any:
 
 
 def operator_public_key() -> str:
-    return fairdraw.public_key_hex(signing_key())
+    """The published key verifiers pin. Public functions read it from configuration (FAIRDRAW_PUBLIC_KEY), so they
+    never need access to the private signing key; locally it is derived from the generated key."""
+    return os.environ.get("FAIRDRAW_PUBLIC_KEY") or fairdraw.public_key_hex(signing_key())
 
 
 def new_commitment(lottery_id: str, ticket_count: int) -> dict[str, Any]:
