@@ -16,6 +16,7 @@ from typing import Any
 
 from infra.local.events import LocalContext, scheduled_event, sqs_record
 from infra.local.s3 import LOCAL_REGION, start_local_s3
+from luckymart.log import logger
 
 MAX_RECEIVE_COUNT = 5
 
@@ -74,7 +75,10 @@ class LocalAws:
 
         def loop() -> None:
             while not self.stop.is_set():
-                self.poll_once(consumer, sqs)
+                try:
+                    self.poll_once(consumer, sqs)
+                except Exception:  # the event source keeps polling whatever one batch did
+                    logger.exception("local SQS poll failed")
 
         thread = threading.Thread(target=loop, name="sqs-poller", daemon=True)
         thread.start()
@@ -85,7 +89,10 @@ class LocalAws:
 
         def loop() -> None:
             while not self.stop.wait(every_seconds):
-                draw(scheduled_event(), LocalContext(function_name="auto-lottery-draw", timeout_ms=60000))
+                try:
+                    draw(scheduled_event(), LocalContext(function_name="auto-lottery-draw", timeout_ms=60000))
+                except Exception:  # EventBridge invokes again next time whatever this run did
+                    logger.exception("local scheduled run failed")
 
         thread = threading.Thread(target=loop, name="scheduler", daemon=True)
         thread.start()
@@ -100,6 +107,7 @@ def local_aws(port: int | None = None, visibility_timeout: int = 5) -> Iterator[
     server = start_local_s3(port)  # also sets credentials, region, UPLOADS_BUCKET
     endpoint = os.environ["AWS_ENDPOINT_URL_S3"]
     os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
+    os.environ["AWS_DEFAULT_REGION"] = LOCAL_REGION  # boto3 clients without an explicit region (the Lambdas')
     sqs = boto3.client("sqs", region_name=LOCAL_REGION, endpoint_url=endpoint)
     dlq_url = sqs.create_queue(QueueName="luckymart-local-commissions-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

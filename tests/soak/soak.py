@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import random
 import secrets
 import threading
@@ -19,14 +20,17 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 
-from infra.local.s3 import local_s3
+from infra.local.aws import LocalAws, local_aws
 from infra.local.stack import Stack, private_stack
+from luckymart import jsonutil
+from scripts import verify_draw
 from tests.invariants import check_invariants
 from tests.support import admin_invoke, make_admin, signed_init_data
 
@@ -77,9 +81,18 @@ class _Capture(logging.Handler):
 
 class Soak:
     def __init__(
-        self, stack: Stack, pg: psycopg.Connection, seconds: float, users: int, workers: int, seed: int = 7
+        self,
+        stack: Stack,
+        pg: psycopg.Connection,
+        aws: LocalAws,
+        seconds: float,
+        users: int,
+        workers: int,
+        seed: int = 7,
     ) -> None:
         self.stack = stack
+        self.aws = aws
+        self.lotteries: list[str] = []
         self.pg = pg
         self.seconds = seconds
         self.user_count = users
@@ -125,7 +138,8 @@ class Soak:
             headers["X-Session-Token"] = user.token
         if key is not None:
             headers["Idempotency-Key"] = key
-        response = client.post(f"/{name}", json=body, headers=headers)
+        headers["Content-Type"] = "application/json"
+        response = client.post(f"/{name}", content=jsonutil.dumps(body), headers=headers)
         with self._lock:
             self.report.statuses[response.status_code] += 1
         if response.status_code >= 500:
@@ -203,8 +217,103 @@ class Soak:
         self.call(client, name, {}, user)
         self._count("read")
 
+    def create_lottery(self) -> str:
+        params = {
+            "title": f"Soak prize {secrets.token_hex(3)}",
+            "ticket_price": self.random.choice(["1.00", "2.50"]),
+            "total_tickets": self.random.choice([10, 25, 40]),
+            "end_time": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+        }
+        result = admin_invoke("admin-lotteries", "lotteries.create", params, token=self.admin_token)
+        if not result["success"]:
+            raise RuntimeError(f"could not create a lottery: {result['error']}")
+        self._count("lottery_created")
+        return str(result["data"]["id"])
+
+    def op_buy(self, client: httpx.Client, user: SoakUser) -> None:
+        with self._lock:
+            lottery_id = self.random.choice(self.lotteries)
+        key = secrets.token_hex(8)
+        body = {
+            "lottery_id": lottery_id,
+            "quantity": self.random.choice([1, 1, 2, 3]),
+            "payment_method": self.random.choice(["BALANCE", "LUCKY_COIN"]),
+        }
+        response = self.call(client, "lottery-purchase", body, user, key)
+        self._count("purchase" if response.status_code == 200 else f"purchase_{response.status_code}")
+        if response.status_code == 200 and self.random.random() < 0.2:
+            replay = self.call(client, "lottery-purchase", body, user, key)
+            self._fault("idempotent_replay")
+            if replay.status_code == 200 and replay.json()["data"] != response.json()["data"]:
+                self._violation("purchase replay differs from the first response")
+        if response.status_code == 200 and response.json()["data"]["is_sold_out"]:
+            new_lottery = self.create_lottery()
+            with self._lock:
+                self.lotteries = [lot for lot in self.lotteries if lot != lottery_id] + [new_lottery]
+
+    def pending_prize(self, user: SoakUser) -> str | None:
+        row = self.pg.execute(
+            "select id from prizes where user_id = %s and status = 'PENDING' limit 1", (user.user_id,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def op_resale(self, client: httpx.Client, user: SoakUser) -> None:
+        with self._lock:  # one thread at a time reads prizes on the shared connection
+            prize = self.pending_prize(user)
+        if prize is None:
+            return
+        listing = self.call(client, "create-resale", {"prize_id": prize, "price": 0}, user)  # refused: bad price
+        value = self.pg_value("select prize_value from prizes where id = %s", prize)
+        listing = self.call(client, "create-resale", {"prize_id": prize, "price": value}, user)
+        self._count("resale_listed" if listing.status_code == 200 else f"resale_list_{listing.status_code}")
+        if listing.status_code != 200:
+            return
+        buyer = self.random.choice([u for u in self.users if u is not user])
+        bought = self.call(
+            client,
+            "purchase-resale",
+            {"resale_id": listing.json()["data"]["id"], "payment_method": "BALANCE"},
+            buyer,
+            secrets.token_hex(8),
+        )
+        self._count("resale_bought" if bought.status_code == 200 else f"resale_buy_{bought.status_code}")
+
+    def op_showoff(self, client: httpx.Client, user: SoakUser) -> None:
+        with self._lock:
+            prize = self.pending_prize(user)
+        if prize is None:
+            return
+        post = self.call(
+            client,
+            "create-showoff",
+            {"prize_id": prize, "content": "Look what I won!", "images": ["https://img.example/p.jpg"]},
+            user,
+        )
+        self._count("showoff_posted" if post.status_code == 200 else f"showoff_{post.status_code}")
+        if post.status_code == 200:
+            result = admin_invoke(
+                "admin-prizes",
+                "showoffs.approve",
+                {"showoff_id": post.json()["data"]["id"], "reward_coins": "5"},
+                token=self.admin_token,
+            )
+            self._count("showoff_approved" if result["success"] else "showoff_approve_failed")
+
+    def pg_value(self, sql: str, *params: Any) -> Any:
+        with self._lock:
+            row = self.pg.execute(sql, params).fetchone()
+        return row[0] if row else None
+
     def operations(self) -> list[tuple[float, Callable[[httpx.Client, SoakUser], None]]]:
-        return [(3, self.op_deposit), (3, self.op_exchange), (2, self.op_withdraw), (2, self.op_read)]
+        return [
+            (3, self.op_deposit),
+            (2, self.op_exchange),
+            (1, self.op_withdraw),
+            (2, self.op_read),
+            (5, self.op_buy),
+            (1, self.op_resale),
+            (1, self.op_showoff),
+        ]
 
     # ------------------------------------------------------------------ faults
     def kill_backends(self) -> None:
@@ -223,6 +332,44 @@ class Soak:
                         self._fault("backend_killed_mid_request")
                         break
                     time.sleep(0.005)
+
+    def break_publishing(self) -> None:
+        """An SQS publish failure after commit: for a moment the queue URL points nowhere, so purchases commit but
+        their messages are lost; the outbox re-publish must deliver them (exactly once in effect)."""
+        real = os.environ["COMMISSION_QUEUE_URL"]
+        while time.monotonic() < self._deadline:
+            time.sleep(self.random.uniform(4.0, 8.0))
+            os.environ["COMMISSION_QUEUE_URL"] = real + "-unreachable"
+            time.sleep(0.5)
+            os.environ["COMMISSION_QUEUE_URL"] = real
+            self._fault("sqs_publish_failure_window")
+
+    def drain(self) -> None:
+        """After the load: the outbox re-publishes what was lost (its minute is time-warped), the consumer pays
+        it and the scheduler draws what sold out. Bounded in time."""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            with self._lock:
+                self.pg.execute(
+                    "update commission_outbox set created_at = now() - interval '2 minutes', "
+                    "published_at = null where processed_at is null"
+                )
+                self.pg.execute("update lotteries set draw_time = now() where status = 'SOLD_OUT'")
+                # a draw whose backend was killed mid-way is re-claimed after 5 minutes: age its claim (with
+                # triggers off, since the touch trigger would reset updated_at)
+                self.pg.execute("set session_replication_role = replica")
+                self.pg.execute(
+                    "update lotteries set updated_at = now() - interval '10 minutes' where status = 'DRAWING'"
+                )
+                self.pg.execute("set session_replication_role = origin")
+                left = self.pg.execute(
+                    "select (select count(*) from commission_outbox where processed_at is null)"
+                    " + (select count(*) from lotteries where status in ('SOLD_OUT', 'DRAWING'))"
+                ).fetchone()
+            if left == (0,):
+                return
+            time.sleep(1)
+        self._violation(f"drain did not finish: {left} outbox rows / lotteries left")
 
     # ------------------------------------------------------------------ run
     def worker(self, index: int) -> None:
@@ -248,33 +395,102 @@ class Soak:
                     inviter = self.users[self.random.randrange(len(self.users))] if self.users else None
                     start = f"ref_{inviter.referral_code}" if inviter and self.random.random() < 0.7 else None
                     self.users.append(self.sign_in(client, base + i, start))
+            self.pg.execute(
+                "update system_config set value = jsonb_set(value, '{draw_delay_seconds}', '1') "
+                "where key = 'lottery'"
+            )  # draw a second after sell-out, not three minutes
+            self.lotteries = [self.create_lottery() for _ in range(3)]
+            self.aws.duplicate_deliveries = lambda: self.random.random() < 0.2
+            self.aws.run_poller()
+            self.aws.run_scheduler(1.0)
             self._deadline = time.monotonic() + self.seconds
             threads = [threading.Thread(target=self.worker, args=(i,), daemon=True) for i in range(self.workers)]
             threads.append(threading.Thread(target=self.kill_backends, daemon=True))
+            threads.append(threading.Thread(target=self.break_publishing, daemon=True))
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join(self.seconds + 120)
+            self.drain()
         finally:
+            self.aws.stop.set()
             logging.getLogger().removeHandler(capture)
         self.report.seconds = time.monotonic() - started
+        self.report.faults["sqs_duplicate_deliveries"] = self.aws.duplicated
+        self.report.operations["sqs_messages_consumed"] = self.aws.delivered
         self.check(capture.lines)
         return self.report
 
     def check(self, log_lines: list[str]) -> None:
         for violation in check_invariants(self.pg):
             self._violation(violation)
+        self.check_lotteries()
+        self.check_commissions()
         logs = "\n".join(log_lines)
         files = "\n".join(p.read_text(errors="replace") for p in Path(self.stack.run_dir).glob("*.log"))
         for secret in self.secrets_seen | {self.stack.service_role_key}:
             if secret in logs or secret in files:
                 self._violation(f"a credential appears in the logs: {secret[:6]}…")
 
+    def check_lotteries(self) -> None:
+        rows = self.pg.execute(
+            "select l.id, l.status, l.sold_tickets, (select count(*) from tickets t where t.lottery_id = l.id),"
+            " (select count(*) from prizes p where p.lottery_id = l.id and p.acquired_via = 'DRAW'),"
+            " (select count(*) from lottery_results r where r.lottery_id = l.id),"
+            " (select count(*) from tickets t where t.lottery_id = l.id and t.is_winning) from lotteries l"
+        ).fetchall()
+        for lottery_id, status, sold, tickets, prizes, results, winners in rows:
+            if sold != tickets:
+                self._violation(f"lottery {lottery_id}: sold_tickets {sold} but {tickets} ticket rows")
+            drawn = status == "COMPLETED"
+            if (prizes, results, winners) != ((1, 1, 1) if drawn else (0, 0, 0)):
+                self._violation(
+                    f"lottery {lottery_id} ({status}): {prizes} prizes, {results} results, {winners} "
+                    "winning tickets"
+                )
+            if drawn:
+                self.report.operations["lottery_drawn"] += 1
+                with httpx.Client(timeout=60) as client:
+                    data = client.get(
+                        f"{self.stack.api_url}/functions/v1/verify-draw",
+                        params={"lottery_id": str(lottery_id), "tickets_limit": 10000},
+                    ).json()["data"]
+                report = verify_draw.verify(
+                    {"record": data["record"], "tickets": data["tickets"]}, data["operator_public_key"]
+                )
+                if not report.ok:
+                    self._violation(f"lottery {lottery_id}: draw record does not verify: {report.problems}")
+
+    def check_commissions(self) -> None:
+        """Every paid order of a referred buyer was processed once: one commission row per level that earns
+        something, each credited by exactly one ledger row."""
+        unprocessed = self.pg.execute(
+            "select count(*) from commission_outbox where processed_at is null"
+        ).fetchone()
+        if unprocessed != (0,):
+            self._violation(f"{unprocessed} commission outbox rows never processed")
+        checks = {
+            "commission credited other than exactly once": (
+                "select c.id from commissions c where (select count(*) from wallet_transactions t where "
+                "t.type = 'COMMISSION' and t.reference_id = c.id and t.amount = c.amount) <> 1"
+            ),
+            "paid order of a referred buyer without its level-1 commission": (
+                "select o.order_id, ord.status, ord.total_amount from commission_outbox o "
+                "join orders ord on ord.id = o.order_id where ord.status = 'PAID' "
+                "and trunc(ord.total_amount * 0.03, 2) > 0 and not exists (select 1 from commissions c "
+                "where c.related_order_id = o.order_id and c.level = 1)"
+            ),
+        }
+        for label, sql in checks.items():
+            for row in self.pg.execute(sql + " limit 5").fetchall():
+                self._violation(f"{label}: {row}")
+        self.report.operations["commissions_paid"] = int(self.pg_value("select count(*) from commissions"))
+
 
 @contextmanager
-def soak_stack() -> Iterator[tuple[Stack, psycopg.Connection]]:
-    with private_stack() as stack, local_s3(), psycopg.connect(stack.database_url, autocommit=True) as pg:
-        yield stack, pg
+def soak_stack() -> Iterator[tuple[Stack, psycopg.Connection, LocalAws]]:
+    with private_stack() as stack, local_aws() as aws, psycopg.connect(stack.database_url, autocommit=True) as pg:
+        yield stack, pg, aws
 
 
 def main() -> None:
@@ -283,8 +499,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--workers", type=int, default=8)
     args = parser.parse_args()
-    with soak_stack() as (stack, pg):
-        report = Soak(stack, pg, args.seconds, args.users, args.workers).run()
+    with soak_stack() as (stack, pg, aws):
+        report = Soak(stack, pg, aws, args.seconds, args.users, args.workers).run()
     print(report.render())
     raise SystemExit(1 if report.violations else 0)
 

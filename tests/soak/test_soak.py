@@ -10,8 +10,9 @@ pytestmark = pytest.mark.soak
 
 
 def test_one_minute_soak_keeps_every_invariant() -> None:
-    with soak_stack() as (stack, pg):
-        report = Soak(stack, pg, seconds=60, users=30, workers=6).run()
+    with soak_stack() as (stack, pg, aws):
+        report = Soak(stack, pg, aws, seconds=60, users=30, workers=6).run()
     print(report.render())
-    assert report.operations["deposits.approve"] > 0 and report.operations["exchange"] > 0
+    for op in ("deposits.approve", "exchange", "purchase", "lottery_drawn", "commissions_paid"):
+        assert report.operations[op] > 0, op
     assert report.violations == []

@@ -5,6 +5,7 @@ private.fail() become AppError, and anything else becomes an opaque failure (no 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from luckymart import jsonutil
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("luckymart.db")
 _client: SyncPostgrestClient | None = None
+_client_lock = threading.Lock()
 RPC_TIMEOUT_SECONDS = 15.0
 
 
@@ -26,7 +28,11 @@ class DatabaseError(Exception):
 def client() -> SyncPostgrestClient:
     """The container's PostgREST client, created on first use (keeps ~170 ms of imports out of cold start)."""
     global _client  # noqa: PLW0603 - one client per Lambda container is the point
-    if _client is None:
+    if _client is not None:
+        return _client
+    with _client_lock:  # threads of one process (local gateway, soak) must not build two clients
+        if _client is not None:
+            return _client
         import httpx
         from postgrest import SyncPostgrestClient
 
