@@ -106,10 +106,11 @@ def dlq_size() -> int:
 def dlq_list(call: AdminCall[DlqList]) -> Any:
     state = call.rpc("admin_commissions_dlq", {"p_action": call.action})
     total = dlq_size()
+    wanted = min(call.params.limit, total)  # stop without a final empty long poll
     seen: dict[str, MessageTypeDef] = {}
     try:
-        while len(seen) < call.params.limit:
-            batch = receive(call.params.limit - len(seen), PEEK_SECONDS)
+        while len(seen) < wanted:
+            batch = receive(wanted - len(seen), PEEK_SECONDS)
             if not batch:
                 break
             for message in batch:
@@ -124,11 +125,13 @@ def dlq_list(call: AdminCall[DlqList]) -> Any:
 def dlq_replay(call: AdminCall[DlqReplay]) -> Any:
     target = call.params.message_id
     call.rpc("admin_commissions_dlq", {"p_action": call.action, "p_target_id": target})
+    total = dlq_size()
     replayed: list[str] = []
     held: list[str] = []
     try:
         for _ in range(SCAN_ROUNDS):
-            if target and replayed:
+            # "all" stops at the (approximate) size; a search goes on until SQS has nothing more to give
+            if (target and replayed) or (target is None and len(replayed) >= total):
                 break
             batch = receive(10, PEEK_SECONDS)
             if not batch:
