@@ -33,7 +33,7 @@ def dlq(action: str, token: str | None, **params: Any) -> dict[str, Any]:
 
 
 def queue_bodies(url: str) -> list[str]:
-    bodies = []
+    bodies: list[str] = []
     while batch := sqs_client().receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
         bodies.extend(m["Body"] for m in batch)
     return bodies
