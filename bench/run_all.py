@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import importlib
 
-BENCHMARKS = ["bench.cold_start", "bench.session_latency", "bench.prizes", "bench.exchange_latency"]
+BENCHMARKS = [
+    "bench.cold_start",
+    "bench.session_latency",
+    "bench.prizes",
+    "bench.exchange_latency",
+    "bench.commissions",
+]
 
 
 def main() -> None:

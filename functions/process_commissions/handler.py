@@ -18,9 +18,6 @@ from luckymart import db
 from luckymart.commission_queue import order_id_of
 from luckymart.log import logger
 
-# One response shape whatever fails: a batch whose every message failed is reported like any other.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
 
 class CommissionNotPaid(Exception):
     """The message's order could not be settled; the message goes back to the queue."""
@@ -60,4 +57,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             raise CommissionNotPaid(reason)
         return str(outcome["outcome"])
 
+    # A processor per invocation: it holds the batch's state (the local poller and tests invoke concurrently).
+    # One response shape whatever fails: a batch whose every message failed is reported like any other.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=check, processor=processor, context=context))

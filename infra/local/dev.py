@@ -16,6 +16,7 @@ import time
 from infra.local.gateway import Gateway
 from infra.local.s3 import start_local_s3
 from infra.local.secrets import local_secrets
+from infra.local.sqs import start_local_sqs
 from infra.local.stack import ROOT, Stack, require_free
 from luckymart import config
 
@@ -48,6 +49,8 @@ def main() -> None:
         os.environ.setdefault("CORS_ALLOWED_ORIGINS", "*")
         config.reset()
         start_local_s3(S3_PORT)  # moto's S3 for payment-proof uploads (create-upload-url)
+        # the commission queue + DLQ on the same moto server, polled into process-commissions
+        start_local_sqs(f"http://127.0.0.1:{S3_PORT}")
         gateway = Gateway(API_PORT, REST_PORT)
         gateway.serve_in_thread()
         from infra.local.demo import seed_demo
