@@ -1,7 +1,8 @@
 """Commissions for 10,000 paid orders through process-commissions in batches of 10 (SQS event shape, handler
 in-process, real stack): messages per second, batch latency, and database round trips per batch, counted
 both at the client (`db.rpc` calls) and in PostgreSQL (pg_stat_statements). Then the same 10,000 messages
-again, as a redelivery storm, which must pay nothing more. Finally 4 consumers at once on fresh orders."""
+again, as a redelivery storm, which must pay nothing more; 4 consumers at once on fresh orders; and the SQL
+function alone, called from psycopg, for the share of the time the database itself takes."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ ORDERS = 10_000
 BATCH = 10
 CHAINS = 20  # buyers, each with 3 referrers above them
 CONCURRENT_CONSUMERS = 4
+DIRECT_ORDERS = 2_000
 
 
 def create_orders(pg: psycopg.Connection, buyers: list[str], lottery_id: str, count: int) -> list[str]:
@@ -77,8 +79,8 @@ class RoundTrips:
 
 def statement_calls(pg: psycopg.Connection) -> int:
     row = pg.execute(
-        "select coalesce(sum(calls), 0) from extensions.pg_stat_statements where query ilike '%%process_commissions%%' "
-        "and query not ilike '%%pg_stat_statements%%'"
+        "select coalesce(sum(calls), 0) from extensions.pg_stat_statements "
+        "where query ilike '%%process_commissions%%' and query not ilike '%%pg_stat_statements%%'"
     ).fetchone()
     assert row is not None
     return int(row[0])
@@ -137,6 +139,21 @@ def main() -> None:
             latencies,
             ORDERS // 2,
             trips.calls,
+        )
+        # the same SQL called straight from psycopg: what the database itself costs, without HTTP and Python
+        direct = create_orders(pg, buyers, lottery_id, DIRECT_ORDERS)
+        latencies = []
+        started = time.perf_counter()
+        for start in range(0, len(direct), BATCH):
+            began = time.perf_counter()
+            pg.execute("select public.process_commissions(%s::uuid[])", (direct[start : start + BATCH],))
+            latencies.append((time.perf_counter() - began) * 1000)
+        report(
+            f"{DIRECT_ORDERS} orders, SQL only (psycopg)",
+            time.perf_counter() - started,
+            latencies,
+            DIRECT_ORDERS,
+            len(latencies),
         )
         violations = check_invariants(pg)
         print(f"{'':<34} invariant violations: {len(violations)}")

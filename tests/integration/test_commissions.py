@@ -303,3 +303,21 @@ def test_referral_cycles_are_refused_even_between_concurrent_updates(
     assert clean.execute("select referred_by_id::text from users where id = %s", (b,)).fetchone() == (None,)
     with pytest.raises(psycopg.errors.CheckViolation):  # and a referrer, once set, never changes
         clean.execute("update users set referred_by_id = null, referrer_id = null where id = %s", (a,))
+
+
+def test_a_poison_message_is_received_5_times_then_dead_lettered(clean: psycopg.Connection, queues: Any) -> None:
+    from infra.local.sqs import consumer
+
+    seen: list[str] = []
+
+    def counting(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.extend(record["messageId"] for record in event["Records"])
+        return consumer()(event, context)
+
+    assert commission_queue.publish_after_commit(uuid.uuid4())  # an order that does not exist
+    poller = SqsPoller(sqs_client(), queues, counting)
+    for _ in range(8):
+        poller.poll_once(wait_seconds=0)
+    assert len(seen) == 5 and len(set(seen)) == 1
+    dead = sqs_client().receive_message(QueueUrl=queues.dlq_url, MaxNumberOfMessages=10).get("Messages", [])
+    assert [m["MessageId"] for m in dead] == seen[:1]
