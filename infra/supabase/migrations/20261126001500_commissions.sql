@@ -219,12 +219,13 @@ begin
                                                        coalesce(v_result -> 'commission_ids', '[]'))));
   end loop;
 
+  -- driven by the new ids (index lookups), never by a scan of commissions or wallets
   for v_credit in
     select c.id, c.user_id, c.level, c.amount, c.related_order_id, c.related_lottery_id, w.id as wallet_id
-      from public.commissions c
+      from unnest(v_new) as n(id)
+      join public.commissions c on c.id = n.id
       join public.orders o on o.id = c.related_order_id
       join public.wallets w on w.user_id = c.user_id and w.type = 'LUCKY_COIN' and w.currency = o.currency
-     where c.id = any(v_new)
      order by w.id, c.id
   loop
     perform private.wallet_apply(v_credit.wallet_id, v_credit.amount, 'COMMISSION', 'commission', v_credit.id,
