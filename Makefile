@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 
-.PHONY: deps dev stop test lint format openapi openapi-check unit integration e2e bench clean
+.PHONY: deps dev stop soak test lint format openapi openapi-check unit integration e2e bench clean
 
 deps:  ## apt/npm/pip: everything the stack and the tests need (idempotent)
 	@bash infra/local/install-deps.sh
@@ -29,7 +29,7 @@ e2e: deps
 lint: deps  ## ruff + mypy
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy layers/shared/python functions infra scripts bench tests
+	.venv/bin/mypy layers/shared/python functions infra scripts bench tests luckymart_cli
 
 format: deps
 	.venv/bin/ruff check --fix .
@@ -41,6 +41,9 @@ openapi: deps  ## regenerate openapi.json from the handlers' models
 openapi-check: deps  ## the committed openapi.json matches the code
 	@$(PY) -m scripts.openapi | diff -q - openapi.json >/dev/null || \
 	  (echo "openapi.json is stale: run 'make openapi' and commit it"; exit 1)
+
+soak: deps  ## 10-minute soak with fault injection (a 60 s soak is part of make test)
+	$(PY) -m tests.soak.soak --seconds 600
 
 bench: deps  ## benchmarks (print numbers; not part of make test)
 	$(PY) -m bench.run_all

@@ -67,6 +67,24 @@ CHECKS: dict[str, str] = {
           cross join lateral (select count(*) n from wallet_transactions t
                                where t.reference_type = 'first_deposit_bonus' and t.reference_id = u.id) c
          where c.n <> (u.first_deposit_bonus_status = 'activated')::int""",
+    # Money is conserved: what all wallets hold (balance + frozen) equals, from the business tables alone,
+    # approved deposits - paid withdrawals - tickets still paid for - resale fees - exchange rounding
+    # + platform-funded credits (commissions, showoff rewards, activated bonuses) + test adjustments.
+    "money not conserved (wallets vs business tables)": """
+        select held, expected from (
+          select (select coalesce(sum(balance + frozen_balance), 0) from wallets) as held,
+                 (select coalesce(sum(amount), 0) from deposits where status = 'APPROVED')
+               - (select coalesce(sum(amount), 0) from withdrawals where status = 'COMPLETED')
+               - (select coalesce(sum(total_amount), 0) from orders
+                   where type = 'LOTTERY_PURCHASE' and status = 'PAID')
+               - (select coalesce(sum(fee_amount), 0) from resales where status = 'SOLD')
+               - (select coalesce(sum(amount - converted_amount), 0) from exchange_records)
+               + (select coalesce(sum(amount), 0) from commissions where status = 'PAID')
+               + (select coalesce(sum(reward_coins), 0) from showoffs where status = 'APPROVED')
+               + (select coalesce(sum(first_deposit_bonus_amount), 0) from users
+                   where first_deposit_bonus_status = 'activated')
+               + (select coalesce(sum(amount), 0) from wallet_transactions where type = 'ADJUSTMENT') as expected
+        ) totals where held <> expected""",
 }
 
 

@@ -85,7 +85,11 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, {"content-type": "application/json"}, b'{"message":"not found"}')
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
+    def __getattr__(self, name: str) -> Any:
+        # A Function URL hands every method to the function (which answers 404/405 itself), TRACE included.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
 
     def _proxy_rest(self, path: str, query: str, body: bytes) -> None:
         upstream = http.client.HTTPConnection("127.0.0.1", self.server.postgrest_port, timeout=30)

@@ -3,6 +3,7 @@ Handlers reach it through the standard AWS_ENDPOINT_URL_S3 variable; on AWS that
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,9 +38,10 @@ def start_local_s3(port: int | None = None, bucket: str = LOCAL_BUCKET) -> Threa
     }
     os.environ.update(env)
     uploads.reset()
-    boto3.client("s3", region_name=LOCAL_REGION).create_bucket(
-        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION}
-    )
+    s3 = boto3.client("s3", region_name=LOCAL_REGION)
+    # moto's backend outlives one server: a second local S3 in the same process finds the bucket already there
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION})
     return server
 
 

@@ -30,18 +30,27 @@ begin
 end
 $$;
 
--- Records a denied or failed admin action (its own transaction: the action's was rolled back).
+-- Records a denied or failed admin action (its own transaction: the action's was rolled back). A request whose
+-- token matches no active admin is recorded as DENIED whatever else was wrong with it; returns whether the token
+-- belongs to an active admin, so the caller answers 401 before revealing anything about the action.
 create or replace function public.admin_log_failure(p_admin text, p_action text, p_target_type text,
                                                     p_target_id text, p_request jsonb, p_outcome text,
                                                     p_error_code text)
-returns void
-language sql
+returns boolean
+language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_admin uuid := (select id from public.admins where token_hash = p_admin and status = 'ACTIVE');
+begin
   insert into public.admin_logs (admin_id, action, target_type, target_id, request_summary, outcome, error_code)
   values ((select id from public.admins where token_hash = p_admin), left(p_action, 100), p_target_type,
-          left(p_target_id, 200), coalesce(p_request, '{}'::jsonb), p_outcome, p_error_code)
+          left(p_target_id, 200), coalesce(p_request, '{}'::jsonb),
+          case when v_admin is null then 'DENIED' else p_outcome end,
+          case when v_admin is null then 'UNAUTHENTICATED' else p_error_code end);
+  return v_admin is not null;
+end
 $$;
 
 select private.lock_down_functions();

@@ -66,6 +66,7 @@ class _Action(Generic[P]):
     name: str
     params: type[P]
     target: str | None
+    target_field: str | None  # the param naming the target; default "<target>_id"
     logic: Callable[[AdminCall[P]], Any]
 
 
@@ -75,10 +76,11 @@ class AdminFunction:
         self.actions: dict[str, _Action[Any]] = {}
 
     def action(
-        self, name: str, params: type[P], *, target: str | None = None
+        self, name: str, params: type[P], *, target: str | None = None, target_field: str | None = None
     ) -> Callable[[Callable[[AdminCall[P]], Any]], Callable[[AdminCall[P]], Any]]:
         def register(logic: Callable[[AdminCall[P]], Any]) -> Callable[[AdminCall[P]], Any]:
-            self.actions[name] = _Action(name, params, target, logic)
+            field = target_field or (f"{target}_id" if target else None)
+            self.actions[name] = _Action(name, params, target, field, logic)
             return logic
 
         return register
@@ -101,12 +103,12 @@ class AdminFunction:
             except ValidationError as exc:
                 fields = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
                 raise validation_error("params are invalid", fields) from None
-            target_id = _target_id(params, action.target)
+            target_id = _target_id(params, action.target_field)
             data = action.logic(AdminCall(action_name, params, admin_hash, summary))
             return {"statusCode": 200, "success": True, "data": data}
         except AppError as error:
             outcome = "DENIED" if error.status in (401, 403) else "FAILED"
-            self._audit_failure(
+            known_admin = self._audit_failure(
                 admin_hash=admin_hash,
                 action=action_name,
                 target_id=target_id,
@@ -114,6 +116,8 @@ class AdminFunction:
                 outcome=outcome,
                 code=error.code,
             )
+            if not known_admin and error.status != 401:  # say nothing about the action to a stranger
+                error = unauthenticated("admin token is invalid, revoked or disabled")
             payload: dict[str, Any] = {"code": error.code, "message": error.message}
             if error.details is not None:
                 payload["details"] = error.details
@@ -147,23 +151,27 @@ class AdminFunction:
         summary: dict[str, Any],
         outcome: str,
         code: str,
-    ) -> None:
+    ) -> bool:
+        """Records the failure; returns whether the token belongs to an active admin."""
         action_spec = self.actions.get(action)
         try:
-            db.rpc(
-                "admin_log_failure",
-                {
-                    "p_admin": admin_hash,
-                    "p_action": action or "(none)",
-                    "p_target_type": action_spec.target if action_spec else None,
-                    "p_target_id": target_id,
-                    "p_request": summary,
-                    "p_outcome": outcome,
-                    "p_error_code": code,
-                },
+            return bool(
+                db.rpc(
+                    "admin_log_failure",
+                    {
+                        "p_admin": admin_hash,
+                        "p_action": action or "(none)",
+                        "p_target_type": action_spec.target if action_spec else None,
+                        "p_target_id": target_id,
+                        "p_request": summary,
+                        "p_outcome": outcome,
+                        "p_error_code": code,
+                    },
+                )
             )
         except Exception:  # the audit of a failure must not hide the failure itself
             logger.exception("could not record admin failure", extra={"action": action})
+            return False
 
 
 def _summary(raw: Any) -> dict[str, Any]:
@@ -182,8 +190,8 @@ def _summary(raw: Any) -> dict[str, Any]:
     return summary
 
 
-def _target_id(params: AdminParams, target: str | None) -> str | None:
-    if target is None:
+def _target_id(params: AdminParams, field: str | None) -> str | None:
+    if field is None:
         return None
-    value = getattr(params, f"{target}_id", None)
+    value = getattr(params, field, None)
     return None if value is None else str(value)

@@ -203,7 +203,10 @@ class Endpoint(Generic[B]):
     def _raw_input(self, event: Any) -> dict[str, Any]:
         if event.request_context.http.method == "GET":
             return dict(event.query_string_parameters or {})
-        text = event.decoded_body or ""
+        try:
+            text = event.decoded_body or ""
+        except UnicodeDecodeError:
+            raise validation_error("request body is not UTF-8 JSON") from None
         if len(text) > MAX_BODY_BYTES:
             raise validation_error("request body is too large")
         if not text.strip():

@@ -1,0 +1,83 @@
+"""admin-accounts (IAM invoke only): admin accounts and the audit log. Tokens are created here, returned once and
+handed to SQL only as their SHA-256; rotation replaces the hash, so the old token stops at once."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, StringConstraints
+
+from luckymart.admin import AdminCall, AdminFunction, AdminParams, NoParams
+from luckymart.admin_tokens import new_admin_token
+from luckymart.finance import upper
+
+admin = AdminFunction("admin-accounts")
+
+Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{3,64}$")]
+# Which roles exist is data (the roles table); only the shape is checked here.
+Role = Annotated[str, BeforeValidator(upper), StringConstraints(pattern=r"^[A-Z_]{3,32}$")]
+Action = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z_]+$", max_length=100)]
+
+
+class AddAdmin(AdminParams):
+    username: Username
+    role: Role
+
+
+class AdminByName(AdminParams):
+    username: Username
+
+
+class AuditList(AdminParams):
+    username: Username | None = None
+    action: Action | None = None
+    outcome: Annotated[Literal["SUCCESS", "DENIED", "FAILED"], BeforeValidator(upper)] | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+@admin.action("admins.add", AddAdmin, target="admin", target_field="username")
+def add_admin(call: AdminCall[AddAdmin]) -> Any:
+    new = new_admin_token()
+    account = call.rpc(
+        "admin_add_admin",
+        {"p_username": call.params.username, "p_role": call.params.role, "p_token_hash": new.token_hash},
+    )
+    return {"admin": account, "token": new.token}
+
+
+@admin.action("admins.list", NoParams)
+def list_admins(call: AdminCall[NoParams]) -> Any:
+    return call.rpc("admin_list_admins")
+
+
+@admin.action("admins.disable", AdminByName, target="admin", target_field="username")
+def disable_admin(call: AdminCall[AdminByName]) -> Any:
+    return call.rpc("admin_disable_admin", {"p_username": call.params.username})
+
+
+@admin.action("admins.rotate_token", AdminByName, target="admin", target_field="username")
+def rotate_token(call: AdminCall[AdminByName]) -> Any:
+    new = new_admin_token()
+    account = call.rpc(
+        "admin_rotate_admin_token", {"p_username": call.params.username, "p_token_hash": new.token_hash}
+    )
+    return {"admin": account, "token": new.token}
+
+
+@admin.action("audit.list", AuditList)
+def list_audit(call: AdminCall[AuditList]) -> Any:
+    p = call.params
+    return call.rpc(
+        "admin_list_audit",
+        {
+            "p_username": p.username,
+            "p_action": p.action,
+            "p_outcome": p.outcome,
+            "p_limit": p.limit,
+            "p_offset": p.offset,
+        },
+    )
+
+
+handler = admin.handler

@@ -1,0 +1,92 @@
+"""admin-users (IAM invoke only): look a user up, ban (revoking every session) or unban, and read-only lists of
+orders and prizes for support."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Self
+from uuid import UUID
+
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+
+from luckymart.admin import AdminCall, AdminFunction, AdminParams
+from luckymart.finance import upper
+
+admin = AdminFunction("admin-users")
+
+
+def _digits(value: Any) -> Any:
+    """Telegram ids arrive as numbers or strings; both mean the same id."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+TelegramId = Annotated[str, BeforeValidator(_digits), StringConstraints(pattern=r"^[0-9]{1,20}$")]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class ShowUser(AdminParams):
+    user_id: UUID | None = None
+    telegram_id: TelegramId | None = None
+
+    @model_validator(mode="after")
+    def exactly_one_key(self) -> Self:
+        if (self.user_id is None) == (self.telegram_id is None):
+            raise ValueError("give exactly one of user_id or telegram_id")
+        return self
+
+
+class BanUser(AdminParams):
+    user_id: UUID
+    reason: Reason | None = None
+
+
+class UnbanUser(AdminParams):
+    user_id: UUID
+
+
+class ListParams(AdminParams):
+    user_id: UUID | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class PrizeList(ListParams):
+    status: (
+        Annotated[
+            Literal["PENDING", "SHIPPING", "SHIPPED", "DELIVERED", "RESELLING", "RESOLD"], BeforeValidator(upper)
+        ]
+        | None
+    ) = None
+
+
+@admin.action("users.show", ShowUser, target="user")
+def show_user(call: AdminCall[ShowUser]) -> Any:
+    p = call.params
+    return call.rpc("admin_show_user", {"p_user_id": p.user_id, "p_telegram_id": p.telegram_id})
+
+
+@admin.action("users.ban", BanUser, target="user")
+def ban_user(call: AdminCall[BanUser]) -> Any:
+    return call.rpc("admin_ban_user", {"p_user_id": call.params.user_id, "p_reason": call.params.reason})
+
+
+@admin.action("users.unban", UnbanUser, target="user")
+def unban_user(call: AdminCall[UnbanUser]) -> Any:
+    return call.rpc("admin_unban_user", {"p_user_id": call.params.user_id})
+
+
+@admin.action("orders.list", ListParams, target="user")
+def list_orders(call: AdminCall[ListParams]) -> Any:
+    p = call.params
+    return call.rpc("admin_list_orders", {"p_user_id": p.user_id, "p_limit": p.limit, "p_offset": p.offset})
+
+
+@admin.action("prizes.list", PrizeList, target="user")
+def list_prizes(call: AdminCall[PrizeList]) -> Any:
+    p = call.params
+    return call.rpc(
+        "admin_list_prizes",
+        {"p_user_id": p.user_id, "p_status": p.status, "p_limit": p.limit, "p_offset": p.offset},
+    )
+
+
+handler = admin.handler

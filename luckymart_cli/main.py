@@ -1,0 +1,221 @@
+"""luckymart-admin: every admin operation of LuckyMart from one command line.
+
+    luckymart-admin --local deposits list --status PENDING
+    luckymart-admin --stage prod deposits approve 7d7c…  --note "checked the bank statement"
+    luckymart-admin bootstrap --local --username root
+
+The admin token comes from LUCKYMART_ADMIN_TOKEN (preferred: it stays out of shell history) or --token; it is
+never printed or logged. Exit status: 0 done, 1 the function refused or failed, 2 bad usage, 3 the target could
+not be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, TextIO
+
+from luckymart_cli.commands import BY_ACTION, COMMANDS, Command, Param
+from luckymart_cli.output import render, to_json
+from luckymart_cli.targets import DEV_DATABASE_URL, LocalTarget, Target, TargetError, stage_target
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+TOKEN_ENV = "LUCKYMART_ADMIN_TOKEN"  # noqa: S105 - the variable's name, not a secret
+SHOWN_ONCE_NOTE = "This token is shown once: store it now (e.g. in a password manager). Only its hash is kept."
+
+
+def _uuid(text: str) -> str:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a UUID: {text!r}") from None
+
+
+def _money(text: str) -> str:
+    """Sent as the decimal string the admin contract asks for; checked here for an early, clear error."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f'not an amount: {text!r} (use e.g. "12.50")') from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise argparse.ArgumentTypeError(f"amount must be >= 0 with at most 2 decimals: {text!r}")
+    return text.strip()
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {text!r}") from None
+
+
+_TYPES: dict[str, Callable[[str], Any]] = {
+    "uuid": _uuid,
+    "money": _money,
+    "int": int,
+    "json": _json,
+    "text": str,
+    "time": str,
+}
+
+
+def _target_options(shared: bool) -> argparse.ArgumentParser:
+    """Options accepted before or after the subcommand (SUPPRESS: a later parser never resets an earlier value)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    default = argparse.SUPPRESS
+    target = parser.add_argument_group("target (one of)")
+    target.add_argument("--local", action="store_true", default=default, help="run in-process on `make dev`")
+    target.add_argument("--stage", metavar="NAME", default=default, help="invoke luckymart-NAME-<function>")
+    target.add_argument("--region", default=default, help="AWS region for --stage")
+    target.add_argument("--profile", default=default, help="AWS profile for --stage")
+    parser.add_argument("--json", action="store_true", default=default, help="print JSON (for scripts)")
+    if shared:
+        parser.add_argument("--token", default=default, help=f"admin token (default: ${TOKEN_ENV})")
+    return parser
+
+
+def _add_param(parser: argparse.ArgumentParser, param: Param) -> None:
+    if param.kind == "bool":
+        parser.add_argument(param.option, dest=param.name, action="store_true", default=None, help=param.help)
+    elif param.positional:
+        parser.add_argument(param.name, type=_TYPES[param.kind], help=param.help)
+    else:
+        parser.add_argument(
+            param.option,
+            dest=param.name,
+            type=_TYPES[param.kind],
+            required=param.required,
+            metavar=param.name.upper(),
+            help=param.help,
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="luckymart-admin",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[_target_options(shared=True)],
+    )
+    groups = parser.add_subparsers(dest="group", metavar="GROUP", required=True)
+    boot = groups.add_parser(
+        "bootstrap",
+        parents=[_target_options(shared=False)],
+        help="create the first SUPER_ADMIN from database credentials",
+        description="Creates the first SUPER_ADMIN with DATABASE_URL (or --database-url; with --local the "
+        "`make dev` database) and prints its token once. Refused once any admin exists.",
+    )
+    boot.add_argument("--username", required=True, help="3-64 of a-z 0-9 _ . -")
+    boot.add_argument("--database-url", help="postgresql://… (default: $DATABASE_URL)")
+    boot.set_defaults(command=None)
+    verbs: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+    for command in COMMANDS:
+        if command.group not in verbs:
+            group = groups.add_parser(command.group, help=f"{command.group} ({command.function})")
+            verbs[command.group] = group.add_subparsers(dest="verb", metavar="ACTION", required=True)
+        leaf = verbs[command.group].add_parser(
+            command.verb,
+            parents=[_target_options(shared=True)],
+            help=command.help,
+            description=f"{command.help}.\nRuns action {command.action} of function {command.function}.",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        for param in command.params:
+            _add_param(leaf, param)
+        leaf.set_defaults(command=command.action)
+    return parser
+
+
+def params_of(command: Command, args: argparse.Namespace) -> dict[str, Any]:
+    """The contract's params from the parsed arguments; options not given are not sent."""
+    values = {param.name: getattr(args, param.name, None) for param in command.params}
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _target(args: argparse.Namespace) -> Target:
+    local, stage = getattr(args, "local", False), getattr(args, "stage", None)
+    if local == bool(stage):
+        raise _Usage("choose exactly one target: --local or --stage NAME")
+    if local:
+        return LocalTarget()
+    return stage_target(str(stage), getattr(args, "region", None), getattr(args, "profile", None))
+
+
+class _Usage(Exception):
+    pass
+
+
+def run_action(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    command = BY_ACTION[args.command]
+    token = getattr(args, "token", None) or os.environ.get(TOKEN_ENV)
+    if not token:
+        raise _Usage(f"no admin token: set {TOKEN_ENV} (or pass --token)")
+    payload = {"admin_token": token, "action": command.action, "params": params_of(command, args)}
+    response = _target(args).invoke(command.function, payload)
+    as_json = getattr(args, "json", False)
+    if not response.get("success"):
+        error = response.get("error") or {}
+        status = response.get("statusCode")
+        if as_json:
+            print(to_json({"success": False, "status": status, "error": error}), file=out)
+        else:
+            print(f"error: {error.get('code')} ({status}): {error.get('message')}", file=err)
+            if error.get("details") is not None:
+                print(to_json(error["details"]), file=err)
+        return EXIT_REFUSED
+    data = response.get("data")
+    if as_json:
+        print(to_json(data), file=out)
+    else:
+        render(data, command.columns, out)
+        if isinstance(data, dict) and "token" in data:
+            print(SHOWN_ONCE_NOTE, file=err)
+    return EXIT_OK
+
+
+def run_bootstrap(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from luckymart_cli.bootstrap import BootstrapError, bootstrap
+
+    database_url = args.database_url or os.environ.get("DATABASE_URL")
+    if not database_url and getattr(args, "local", False):
+        database_url = DEV_DATABASE_URL
+    if not database_url:
+        raise _Usage("no database: set DATABASE_URL, pass --database-url, or use --local for `make dev`")
+    try:
+        admin, new = bootstrap(database_url, args.username)
+    except BootstrapError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_REFUSED
+    data = {"admin": admin, "token": new.token}
+    if getattr(args, "json", False):
+        print(to_json(data), file=out)
+    else:
+        render(data, (), out)
+        print(SHOWN_ONCE_NOTE, file=err)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return run_bootstrap(args, out, err)
+        return run_action(args, out, err)
+    except _Usage as problem:
+        parser.print_usage(err)
+        print(f"luckymart-admin: error: {problem}", file=err)
+        return EXIT_USAGE
+    except TargetError as problem:
+        print(f"error: {problem}", file=err)
+        return EXIT_UNREACHABLE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
