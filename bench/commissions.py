@@ -18,7 +18,7 @@ from infra.local.sqs import sqs_event
 from infra.local.stack import private_stack
 from luckymart import commission_queue, db
 from tests.invariants import check_invariants
-from tests.support_commissions import lottery, referral_chain
+from tests.support_commissions import PAY_FOR_ORDERS, lottery, referral_chain
 
 ORDERS = 10_000
 BATCH = 10
@@ -30,13 +30,15 @@ DIRECT_ORDERS = 2_000
 def create_orders(pg: psycopg.Connection, buyers: list[str], lottery_id: str, count: int) -> list[str]:
     """PAID orders of 10.00 .. 1,000.00 spread over the buyers, each with its outbox row (enqueue_commission)."""
     rows = pg.execute(
-        "with made as (insert into orders (user_id, order_number, type, total_amount, payment_method, lottery_id, "
-        "quantity, status, paid_at) select (%s::uuid[])[1 + i %% %s], 'B' || md5(random()::text || i), "
-        "'LOTTERY_PURCHASE', 10.00 * (1 + i %% 100), 'BALANCE', %s, 1, 'PAID', now() "
-        "from generate_series(1, %s) i returning id) select id::text from made",
-        (buyers, len(buyers), lottery_id, count),
+        "with made as (insert into orders (user_id, order_number, type, total_amount, payment_method, wallet_id, "
+        "lottery_id, quantity, status, paid_at) select buyer, 'B' || md5(random()::text || i), "
+        "'LOTTERY_PURCHASE', 10.00 * (1 + i %% 100), 'BALANCE', private.wallet_id(buyer, 'BALANCE'), %s, 1, "
+        "'PAID', now() from (select (%s::uuid[])[1 + i %% %s] as buyer, i from generate_series(1, %s) i) s "
+        "returning id) select id::text from made",
+        (lottery_id, buyers, len(buyers), count),
     ).fetchall()
     ids = [order_id for (order_id,) in rows]
+    pg.execute(PAY_FOR_ORDERS, (ids,))
     pg.execute("select private.enqueue_commission(id) from unnest(%s::uuid[]) id", (ids,))
     return ids
 

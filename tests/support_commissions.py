@@ -38,6 +38,15 @@ def lottery(pg: psycopg.Connection, ticket_price: Decimal | str = "10.00") -> st
     return str(row[0])
 
 
+# The buyer pays for orders made here as the purchase will: an ADJUSTMENT credit of test money, then the
+# LOTTERY_PURCHASE debit, so the ledger and the money-conservation invariant hold.
+PAY_FOR_ORDERS = (
+    "select private.wallet_apply(o.wallet_id, o.total_amount, 'ADJUSTMENT', null, null, 'test funds'), "
+    "private.wallet_apply(o.wallet_id, -o.total_amount, 'LOTTERY_PURCHASE', 'order', o.id, 'tickets', 0, o.id, "
+    "o.lottery_id) from orders o where o.id = any(%s::uuid[])"
+)
+
+
 def paid_order(
     pg: psycopg.Connection,
     buyer: SignedIn,
@@ -65,6 +74,7 @@ def paid_order(
             ),
         ).fetchone()
         assert row is not None
+        pg.execute(PAY_FOR_ORDERS, ([row[0]],))
         queued = pg.execute("select private.enqueue_commission(%s)", (row[0],)).fetchone()
     assert queued is not None
     return str(row[0]), bool(queued[0])
