@@ -121,6 +121,26 @@ def dlq_list(call: AdminCall[DlqList]) -> Any:
     return {"items": items, "total": total, "unprocessed_outbox": state["unprocessed_outbox"]}
 
 
+def move_to_queue(messages: list[MessageTypeDef]) -> tuple[list[str], list[str]]:
+    """Sends dead letters back to the commission queue, then deletes from the DLQ those SQS accepted. Returns
+    (ids moved, receipt handles of those it refused, to be released)."""
+    if not messages:
+        return [], []
+    sent = commission_queue.sqs().send_message_batch(
+        QueueUrl=commission_queue.queue_url(),
+        Entries=[{"Id": str(i), "MessageBody": m.get("Body", "")} for i, m in enumerate(messages)],
+    )
+    accepted = {int(ok["Id"]) for ok in sent.get("Successful") or []}
+    moved = [m for i, m in enumerate(messages) if i in accepted]
+    if moved:
+        commission_queue.sqs().delete_message_batch(
+            QueueUrl=dlq_url(),
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(moved)],
+        )
+    refused = [m["ReceiptHandle"] for i, m in enumerate(messages) if i not in accepted]
+    return [m["MessageId"] for m in moved], refused
+
+
 @admin.action("commissions.dlq_replay", DlqReplay, target="message")
 def dlq_replay(call: AdminCall[DlqReplay]) -> Any:
     target = call.params.message_id
@@ -136,17 +156,11 @@ def dlq_replay(call: AdminCall[DlqReplay]) -> Any:
             batch = receive(10, PEEK_SECONDS)
             if not batch:
                 break
-            for message in batch:
-                if target is None or message["MessageId"] == target:
-                    commission_queue.sqs().send_message(
-                        QueueUrl=commission_queue.queue_url(), MessageBody=message.get("Body", "")
-                    )
-                    commission_queue.sqs().delete_message(
-                        QueueUrl=dlq_url(), ReceiptHandle=message["ReceiptHandle"]
-                    )
-                    replayed.append(message["MessageId"])
-                else:
-                    held.append(message["ReceiptHandle"])
+            chosen = [m for m in batch if target is None or m["MessageId"] == target]
+            held.extend(m["ReceiptHandle"] for m in batch if m not in chosen)
+            moved, refused = move_to_queue(chosen)
+            replayed.extend(moved)
+            held.extend(refused)
     finally:
         release(held)
     if target and not replayed:
