@@ -9,7 +9,6 @@ after 5 receives, go to the dead-letter queue. Redelivered and duplicate message
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -18,26 +17,30 @@ from luckymart import db
 from luckymart.commission_queue import order_id_of
 from luckymart.log import logger
 
+MAX_ORDERS_PER_CALL = 100  # process_commissions' limit
+
 
 class CommissionNotPaid(Exception):
     """The message's order could not be settled; the message goes back to the queue."""
 
 
 def settle(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Outcome per order id (as a string) for every well-formed message of the batch; {} if the call failed."""
-    order_ids: list[UUID] = []
+    """Outcome per order id (as a string) for every well-formed message of the batch. Orders of a call that
+    failed have no outcome (their messages are reported as failures)."""
+    order_ids: list[str] = []
     for record in records:
         try:
-            order_ids.append(order_id_of(str(record.get("body") or "")))
+            order_ids.append(str(order_id_of(str(record.get("body") or ""))))
         except ValueError:
             continue  # reported by the record handler
-    if not order_ids:
-        return {}
-    try:
-        outcomes: dict[str, Any] = db.rpc("process_commissions", {"p_order_ids": [str(o) for o in order_ids]})
-    except Exception:
-        logger.exception("commission batch failed", extra={"orders": len(order_ids)})
-        return {}
+    outcomes: dict[str, Any] = {}
+    # One call per batch as deployed (batch size 10); larger batches (a batching window) go in calls of 100.
+    for start in range(0, len(order_ids), MAX_ORDERS_PER_CALL):
+        chunk = order_ids[start : start + MAX_ORDERS_PER_CALL]
+        try:
+            outcomes.update(db.rpc("process_commissions", {"p_order_ids": chunk}))
+        except Exception:
+            logger.exception("commission batch failed", extra={"orders": len(chunk)})
     return outcomes
 
 

@@ -321,3 +321,11 @@ def test_a_poison_message_is_received_5_times_then_dead_lettered(clean: psycopg.
     assert len(seen) == 5 and len(set(seen)) == 1
     dead = sqs_client().receive_message(QueueUrl=queues.dlq_url, MaxNumberOfMessages=10).get("Messages", [])
     assert [m["MessageId"] for m in dead] == seen[:1]
+
+
+def test_a_batch_larger_than_one_call_is_settled_in_chunks(clean: psycopg.Connection, queues: Any) -> None:
+    referrer, buyer = referral_chain(2)
+    orders = [paid_order(clean, buyer, "10.00")[0] for _ in range(120)]  # a batching window could deliver this
+    result = invoke_consumer(queues, [commission_queue.message_body(o) for o in orders])
+    assert result == {"batchItemFailures": []}
+    assert lucky_coins(clean, referrer) == Decimal("36.00")
