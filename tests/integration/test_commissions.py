@@ -329,3 +329,19 @@ def test_a_batch_larger_than_one_call_is_settled_in_chunks(clean: psycopg.Connec
     result = invoke_consumer(queues, [commission_queue.message_body(o) for o in orders])
     assert result == {"batchItemFailures": []}
     assert lucky_coins(clean, referrer) == Decimal("36.00")
+
+
+def test_the_commission_invariant_notices_a_credit_that_does_not_match(
+    clean: psycopg.Connection, queues: Any
+) -> None:
+    referrer, buyer = referral_chain(2)
+    order_id, _ = paid_order(clean, buyer, "100.00")
+    invoke_consumer(queues, [commission_queue.message_body(order_id)])
+    assert check_invariants(clean) == []
+    clean.execute("update commissions set amount = 3.01 where related_order_id = %s", (order_id,))
+    assert any(v.startswith("commission not credited exactly once") for v in check_invariants(clean))
+    clean.execute(
+        "update commissions set amount = 3.00, status = 'CANCELLED' where related_order_id = %s", (order_id,)
+    )
+    assert any(v.startswith("commission not credited exactly once") for v in check_invariants(clean))
+    assert lucky_coins(clean, referrer) == Decimal("3.00")
