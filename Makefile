@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 
-.PHONY: deps dev stop soak test lint format openapi openapi-check unit integration e2e bench clean
+.PHONY: deps dev stop soak test lint format openapi openapi-check unit integration e2e bench clean layer package deploy
 
 deps:  ## apt/npm/pip: everything the stack and the tests need (idempotent)
 	@bash infra/local/install-deps.sh
@@ -14,7 +14,7 @@ dev: deps  ## the whole system locally with demo data on http://127.0.0.1:54321
 stop:  ## stop a local stack left behind by a killed `make dev`
 	$(PY) -m infra.local.dev stop
 
-test: deps lint openapi-check  ## everything: lint, API description, unit + integration + e2e tests
+test: deps lint openapi-check package  ## everything: lint, API description, AWS package, unit + integration + e2e tests
 	$(PY) -m pytest
 
 unit: deps
@@ -47,6 +47,18 @@ soak: deps  ## 10-minute soak with fault injection (a 60 s soak is part of make 
 
 bench: deps  ## benchmarks (print numbers; not part of make test)
 	$(PY) -m bench.run_all
+
+STAGE ?= dev
+
+layer: deps  ## the shared Lambda layer in build/layer (LAMBDA_ARCH=x86_64|arm64)
+	scripts/build_layer.sh
+
+package: deps  ## offline: layer + osls package of every stage into build/package/<stage>, then cfn-lint
+	scripts/package.sh
+
+deploy: deps  ## deploy one stage with your AWS credentials: make deploy STAGE=prod (README "Deploy")
+	scripts/build_layer.sh
+	npx --no-install osls deploy --stage $(STAGE)
 
 clean:
 	rm -rf .run build .serverless

@@ -1,164 +1,96 @@
-"""Commissions for 10,000 paid orders through process-commissions in batches of 10 (SQS event shape, handler
-in-process, real stack): messages per second, batch latency, and database round trips per batch, counted
-both at the client (`db.rpc` calls) and in PostgreSQL (pg_stat_statements). Then the same 10,000 messages
-again, as a redelivery storm, which must pay nothing more; 4 consumers at once on fresh orders; and the SQL
-function alone, called from psycopg, for the share of the time the database itself takes."""
+"""Commissions for 10,000 paid orders through process-commissions in SQS batches of 10 (in-process handler,
+real SQS event shapes, real stack): messages per second and database round trips per batch, counted both
+at `db.rpc` and by pg_stat_statements on the server."""
 
 from __future__ import annotations
 
 import statistics
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
 
 from bench.common import percentile
-from infra.local.sqs import sqs_event
 from infra.local.stack import private_stack
-from luckymart import commission_queue, db
-from tests.invariants import check_invariants
-from tests.support_commissions import PAY_FOR_ORDERS, lottery, referral_chain
+from luckymart import db
+from tests.support import sign_in
+from tests.support_commissions import consume, create_lottery, order_message, sqs_record
 
 ORDERS = 10_000
 BATCH = 10
-CHAINS = 20  # buyers, each with 3 referrers above them
-CONCURRENT_CONSUMERS = 4
-DIRECT_ORDERS = 2_000
+LEVEL1_REFERRERS = 20
+BUYERS_PER_REFERRER = 5
 
 
-def create_orders(pg: psycopg.Connection, buyers: list[str], lottery_id: str, count: int) -> list[str]:
-    """PAID orders of 10.00 .. 1,000.00 spread over the buyers, each with its outbox row (enqueue_commission)."""
+def build_referral_tree() -> list[str]:
+    """top <- middle <- 20 level-1 referrers <- 5 buyers each: every order pays 3 levels."""
+    top = sign_in()
+    middle = sign_in(start_param=f"ref_{top.user['referral_code']}")
+    buyers = []
+    for _ in range(LEVEL1_REFERRERS):
+        referrer = sign_in(start_param=f"ref_{middle.user['referral_code']}")
+        for _ in range(BUYERS_PER_REFERRER):
+            buyers.append(sign_in(start_param=f"ref_{referrer.user['referral_code']}").user["id"])
+    return buyers
+
+
+def insert_orders(pg: psycopg.Connection, buyers: list[str], lottery_id: str) -> list[str]:
     rows = pg.execute(
-        "with made as (insert into orders (user_id, order_number, type, total_amount, payment_method, wallet_id, "
-        "lottery_id, quantity, status, paid_at) select buyer, 'B' || md5(random()::text || i), "
-        "'LOTTERY_PURCHASE', 10.00 * (1 + i %% 100), 'BALANCE', private.wallet_id(buyer, 'BALANCE'), %s, 1, "
-        "'PAID', now() from (select (%s::uuid[])[1 + i %% %s] as buyer, i from generate_series(1, %s) i) s "
-        "returning id) select id::text from made",
-        (lottery_id, buyers, len(buyers), count),
+        "with o as (insert into orders (user_id, order_number, type, total_amount, payment_method, lottery_id, "
+        "  quantity, status, paid_at) "
+        "  select (%s::uuid[])[1 + g %% %s], 'B' || g, 'LOTTERY_PURCHASE', ((g * 7919) %% 49900 + 100) / 100.0, "
+        "         'BALANCE', %s, 1, 'PAID', now() from generate_series(1, %s) g returning id) "
+        "select id::text from o where private.enqueue_commission(id)",
+        (buyers, len(buyers), lottery_id, ORDERS),
     ).fetchall()
-    ids = [order_id for (order_id,) in rows]
-    pg.execute(PAY_FOR_ORDERS, (ids,))
-    pg.execute("select private.enqueue_commission(id) from unnest(%s::uuid[]) id", (ids,))
-    return ids
-
-
-def batches_of(order_ids: list[str]) -> list[dict[str, Any]]:
-    events = []
-    for start in range(0, len(order_ids), BATCH):
-        messages: list[Any] = [
-            {
-                "MessageId": f"m{start + i}",
-                "ReceiptHandle": f"r{start + i}",
-                "Body": commission_queue.message_body(order_id),
-                "Attributes": {"ApproximateReceiveCount": "1"},
-                "MD5OfBody": "",
-            }
-            for i, order_id in enumerate(order_ids[start : start + BATCH])
-        ]
-        events.append(sqs_event(messages, "arn:aws:sqs:eu-central-1:000000000000:luckymart-commissions"))
-    return events
-
-
-class RoundTrips:
-    """Counts db.rpc calls (the consumer's only way to the database)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self._rpc = db.rpc
-
-    def __enter__(self) -> RoundTrips:
-        def counted(function: str, params: dict[str, Any]) -> Any:
-            self.calls += 1
-            return self._rpc(function, params)
-
-        db.rpc = counted
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        db.rpc = self._rpc
-
-
-def statement_calls(pg: psycopg.Connection) -> int:
-    row = pg.execute(
-        "select coalesce(sum(calls), 0) from extensions.pg_stat_statements "
-        "where query ilike '%%process_commissions%%' and query not ilike '%%pg_stat_statements%%'"
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def run(handler: Any, events: list[dict[str, Any]], consumers: int = 1) -> tuple[float, list[float]]:
-    def one(event: dict[str, Any]) -> float:
-        started = time.perf_counter()
-        result = handler(event, None)
-        assert result == {"batchItemFailures": []}, result
-        return (time.perf_counter() - started) * 1000
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(consumers) as pool:
-        latencies = list(pool.map(one, events))
-    return time.perf_counter() - started, latencies
-
-
-def report(name: str, seconds: float, latencies: list[float], messages: int, round_trips: int) -> None:
-    print(
-        f"{name:<34} {messages / seconds:8.0f} msg/s   batch p50 {statistics.median(latencies):6.2f} ms"
-        f"   p99 {percentile(latencies, 0.99):6.2f} ms   round trips/batch {round_trips / len(latencies):.2f}"
-    )
+    return [order_id for (order_id,) in rows]
 
 
 def main() -> None:
-    from functions.process_commissions.handler import handler
-
     with private_stack() as stack, psycopg.connect(stack.database_url, autocommit=True) as pg:
-        buyers = [referral_chain(4, prefix=f"c{n}_")[-1].user["id"] for n in range(CHAINS)]
-        lottery_id = lottery(pg)
-        orders = create_orders(pg, buyers, lottery_id, ORDERS)
-        events = batches_of(orders)
-        handler(batches_of(create_orders(pg, buyers, lottery_id, BATCH))[0], None)  # warm up the client
+        buyers = build_referral_tree()
+        order_ids = insert_orders(pg, buyers, create_lottery(pg))
+        assert len(order_ids) == ORDERS
+
+        calls: list[str] = []
+        real_rpc = db.rpc
+
+        def counting_rpc(function: str, params: dict[str, Any]) -> Any:
+            calls.append(function)
+            return real_rpc(function, params)
+
+        db.rpc = counting_rpc
         pg.execute("select extensions.pg_stat_statements_reset()")
-
-        with RoundTrips() as trips:
-            seconds, latencies = run(handler, events)
-        in_postgres = statement_calls(pg)
-        report(f"{ORDERS} orders, batches of {BATCH}", seconds, latencies, ORDERS, trips.calls)
-        print(f"{'':<34} pg_stat_statements: {in_postgres} process_commissions calls for {len(events)} batches")
-        (credits,) = pg.execute("select count(*) from wallet_transactions where type = 'COMMISSION'").fetchone()  # type: ignore[misc]
-
-        with RoundTrips() as trips:
-            seconds, latencies = run(handler, events)
-        report("the same 10,000 redelivered", seconds, latencies, ORDERS, trips.calls)
-        (after,) = pg.execute("select count(*) from wallet_transactions where type = 'COMMISSION'").fetchone()  # type: ignore[misc]
-        print(f"{'':<34} commission credits: {credits} after the first pass, {after} after the redelivery")
-
-        fresh = batches_of(create_orders(pg, buyers, lottery_id, ORDERS // 2))
-        with RoundTrips() as trips:
-            seconds, latencies = run(handler, fresh, CONCURRENT_CONSUMERS)
-        report(
-            f"{ORDERS // 2} orders, {CONCURRENT_CONSUMERS} consumers at once",
-            seconds,
-            latencies,
-            ORDERS // 2,
-            trips.calls,
-        )
-        # the same SQL called straight from psycopg: what the database itself costs, without HTTP and Python
-        direct = create_orders(pg, buyers, lottery_id, DIRECT_ORDERS)
+        batches = [order_ids[i : i + BATCH] for i in range(0, ORDERS, BATCH)]
         latencies = []
         started = time.perf_counter()
-        for start in range(0, len(direct), BATCH):
-            began = time.perf_counter()
-            pg.execute("select public.process_commissions(%s::uuid[])", (direct[start : start + BATCH],))
-            latencies.append((time.perf_counter() - began) * 1000)
-        report(
-            f"{DIRECT_ORDERS} orders, SQL only (psycopg)",
-            time.perf_counter() - started,
-            latencies,
-            DIRECT_ORDERS,
-            len(latencies),
+        for batch in batches:
+            t0 = time.perf_counter()
+            response = consume([sqs_record(order_message(order_id)) for order_id in batch])
+            latencies.append((time.perf_counter() - t0) * 1000)
+            assert response["batchItemFailures"] == [], response
+        elapsed = time.perf_counter() - started
+        db.rpc = real_rpc
+
+        server_calls = pg.execute(
+            "select coalesce(sum(calls), 0) from extensions.pg_stat_statements "
+            "where query ilike '%process_commissions%'"
+        ).fetchone()
+        commissions, ledger, expected = pg.execute(
+            "select (select count(*) from commissions), "
+            "(select count(*) from wallet_transactions where type = 'COMMISSION'), "
+            # levels whose rate x amount rounds down to 0.00 earn nothing and have no row
+            "(select sum((trunc(total_amount * 0.03, 2) > 0)::int + (trunc(total_amount * 0.01, 2) > 0)::int "
+            "          + (trunc(total_amount * 0.005, 2) > 0)::int) from orders)"
+        ).fetchone() or (0, 0, 0)
+        print(f"orders {ORDERS} in batches of {BATCH}: {elapsed:.1f} s, {ORDERS / elapsed:,.0f} messages/s")
+        print(f"batch latency p50 {statistics.median(latencies):.2f} ms  p99 {percentile(latencies, 0.99):.2f} ms")
+        print(
+            f"round trips per batch: {len(calls) / len(batches):.2f} (db.rpc), "
+            f"{int(server_calls[0] if server_calls else 0) / len(batches):.2f} (pg_stat_statements)"
         )
-        violations = check_invariants(pg)
-        print(f"{'':<34} invariant violations: {len(violations)}")
+        print(f"commissions {commissions}, ledger rows {ledger} (expected {expected} each)")
+        assert commissions == ledger == expected
 
 
 if __name__ == "__main__":

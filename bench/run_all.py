@@ -14,12 +14,15 @@ from pathlib import Path
 
 BENCHMARKS = [
     "bench.cold_start",
+    "bench.layer_cold_start",
     "bench.session_latency",
     "bench.round_trips",
     "bench.exchange_latency",
     "bench.prizes",
     "bench.admin",
     "bench.commissions",
+    "bench.purchase",
+    "bench.draw_million",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

@@ -92,7 +92,7 @@ CHECKS: dict[str, str] = {
           full join (select t.reference_id, count(*) n, max(t.amount) amount, max(w.user_id::text) earner,
                             bool_and(t.type = 'COMMISSION' and w.type = 'LUCKY_COIN') ok
                        from wallet_transactions t join wallets w on w.id = t.wallet_id
-                      where t.reference_type = 'commission' group by t.reference_id) l on l.reference_id = c.id
+                      where t.reference_type = 'COMMISSION' group by t.reference_id) l on l.reference_id = c.id
          where c.id is null or (c.status = 'PAID') <> (l.n is not null)
             or l.n > 1 or not l.ok or l.amount <> c.amount or l.earner <> c.user_id::text""",
 }

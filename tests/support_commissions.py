@@ -1,140 +1,147 @@
-"""Fixtures for the referral commission tests: referral chains signed in through auth-telegram, PAID lottery
-orders written with psycopg the way the purchase will write them (order + outbox row in one transaction),
-and the commission queues on moto (in-process)."""
+"""Fixtures and helpers for the commission tests: referral chains signed in through auth-telegram, PAID
+lottery orders written with psycopg (the purchase function is another issue), SQS queues (moto) with a
+dead-letter queue, and SQS event shapes for the consumer."""
 
 from __future__ import annotations
 
-import os
-import secrets
+import importlib
+import json
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import psycopg
-from psycopg.types.json import Jsonb
+import pytest
+from moto import mock_aws
 
-from infra.local.sqs import CommissionQueues, create_commission_queues, sqs_client
+from infra.local import events
+from infra.local.events import LocalContext
 from luckymart import commission_queue
 from tests.support import SignedIn, sign_in
 
+REGION = "eu-central-1"
+MAX_RECEIVE_COUNT = 5
 
-def referral_chain(length: int, *, prefix: str = "u") -> list[SignedIn]:
-    """users[0] invited users[1], who invited users[2], ...: each signs in with startParam ref_<code>."""
-    users = [sign_in(username=f"{prefix}0")]
+
+def referral_chain(length: int) -> list[SignedIn]:
+    """`length` users where each invited the next: chain[0] is the root, chain[-1] the newest."""
+    chain = [sign_in(username="chain0")]
     for i in range(1, length):
-        users.append(sign_in(username=f"{prefix}{i}", start_param=f"ref_{users[-1].user['referral_code']}"))
-    return users
+        chain.append(sign_in(start_param=f"ref_{chain[-1].user['referral_code']}", username=f"chain{i}"))
+    return chain
 
 
-def lottery(pg: psycopg.Connection, ticket_price: Decimal | str = "10.00") -> str:
+def create_lottery(pg: psycopg.Connection, ticket_price: Decimal = Decimal("1.00")) -> str:
     row = pg.execute(
-        "insert into lotteries (title, title_i18n, ticket_price, total_tickets, status, start_time, end_time, "
-        "period) values ('Prize', %s, %s, 1000, 'ACTIVE', now() - interval '1 day', now() + interval '1 day', %s) "
+        "insert into lotteries (title, ticket_price, total_tickets, status, start_time, end_time) "
+        "values ('Test phone', %s, 1000000, 'ACTIVE', now() - interval '1 hour', now() + interval '1 day') "
         "returning id",
-        (Jsonb({"zh": "Prize"}), Decimal(ticket_price), secrets.token_hex(6)),
+        (ticket_price,),
     ).fetchone()
     assert row is not None
     return str(row[0])
 
 
-# The buyer pays for orders made here as the purchase will: an ADJUSTMENT credit of test money, then the
-# LOTTERY_PURCHASE debit, so the ledger and the money-conservation invariant hold.
-PAY_FOR_ORDERS = (
-    "select private.wallet_apply(o.wallet_id, o.total_amount, 'ADJUSTMENT', null, null, 'test funds'), "
-    "private.wallet_apply(o.wallet_id, -o.total_amount, 'LOTTERY_PURCHASE', 'order', o.id, 'tickets', 0, o.id, "
-    "o.lottery_id) from orders o where o.id = any(%s::uuid[])"
-)
-
-
-def paid_order(
-    pg: psycopg.Connection,
-    buyer: SignedIn,
-    amount: Decimal | str,
-    *,
-    lottery_id: str | None = None,
-    payment_method: str = "BALANCE",
-) -> tuple[str, bool]:
-    """A PAID lottery order and, in the same transaction, private.enqueue_commission (as the purchase will do).
+def paid_order(pg: psycopg.Connection, buyer_id: str, amount: Decimal, lottery_id: str) -> tuple[str, bool]:
+    """A PAID lottery order and its outbox row in one transaction, as the purchase function will write them.
     Returns (order id, whether an outbox row was written)."""
-    lottery_id = lottery_id or lottery(pg)
     with pg.transaction():
         row = pg.execute(
-            "insert into orders (user_id, order_number, type, total_amount, payment_method, wallet_id, "
-            "lottery_id, quantity, status, paid_at) values (%s, %s, 'LOTTERY_PURCHASE', %s, %s, "
-            "private.wallet_id(%s, %s), %s, 1, 'PAID', now()) returning id",
-            (
-                buyer.user["id"],
-                "LT" + secrets.token_hex(8),
-                Decimal(amount),
-                payment_method,
-                buyer.user["id"],
-                payment_method,
-                lottery_id,
-            ),
+            "insert into orders (user_id, order_number, type, total_amount, payment_method, lottery_id, "
+            "quantity, status, paid_at) values (%s, %s, 'LOTTERY_PURCHASE', %s, 'BALANCE', %s, 1, 'PAID', now()) "
+            "returning id, private.enqueue_commission(id)",
+            (buyer_id, f"T{uuid.uuid4().hex[:16]}", amount, lottery_id),
         ).fetchone()
-        assert row is not None
-        pg.execute(PAY_FOR_ORDERS, ([row[0]],))
-        queued = pg.execute("select private.enqueue_commission(%s)", (row[0],)).fetchone()
-    assert queued is not None
-    return str(row[0]), bool(queued[0])
+    assert row is not None
+    return str(row[0]), bool(row[1])
 
 
-def lucky_coins(pg: psycopg.Connection, user: SignedIn) -> Decimal:
+def coin_balance(pg: psycopg.Connection, user_id: str) -> Decimal:
     row = pg.execute(
-        "select balance from wallets where user_id = %s and type = 'LUCKY_COIN'", (user.user["id"],)
+        "select balance from wallets where user_id = %s and type = 'LUCKY_COIN'", (user_id,)
     ).fetchone()
     assert row is not None
     return Decimal(row[0])
 
 
-def commissions_of(pg: psycopg.Connection, order_id: str) -> list[tuple[int, str, Decimal, str]]:
-    """(level, earner id, amount, status) of an order's commissions, by level."""
-    rows = pg.execute(
-        "select level, user_id::text, amount, status from commissions where related_order_id = %s order by level",
-        (order_id,),
-    ).fetchall()
-    return [(int(level), user_id, Decimal(amount), status) for level, user_id, amount, status in rows]
-
-
-def commission_credits(pg: psycopg.Connection) -> int:
-    row = pg.execute("select count(*) from wallet_transactions where type = 'COMMISSION'").fetchone()
-    assert row is not None
-    return int(row[0])
-
-
-def outbox(pg: psycopg.Connection, order_id: str) -> dict[str, Any] | None:
-    row = pg.execute(
-        "select publish_attempts, published_at, processed_at from commission_outbox where order_id = %s",
-        (order_id,),
-    ).fetchone()
-    if row is None:
-        return None
-    return {"publish_attempts": row[0], "published_at": row[1], "processed_at": row[2]}
-
-
-def age_outbox(pg: psycopg.Connection, seconds: int = 61) -> None:
-    """Makes every outbox row look `seconds` old (the sweeper waits 60 s after the purchase)."""
-    pg.execute(
-        "update commission_outbox set created_at = created_at - make_interval(secs => %s), "
-        "last_attempt_at = last_attempt_at - make_interval(secs => %s)",
-        (seconds, seconds),
+def sqs_record(body: str, message_id: str | None = None, receipt_handle: str | None = None) -> dict[str, Any]:
+    """One record of an SQS event as Lambda delivers it."""
+    message_id = message_id or str(uuid.uuid4())
+    return events.sqs_record(
+        body,
+        message_id,
+        receipt_handle or f"rh-{message_id}",
+        queue_arn=f"arn:aws:sqs:{REGION}:000000000000:commissions",
     )
 
 
-@contextmanager
-def mocked_queues(visibility_timeout: int = 30) -> Iterator[CommissionQueues]:
-    """The commission queue and DLQ on moto in-process (mock_aws); environment restored afterwards."""
-    from moto import mock_aws
+def order_message(order_id: str) -> str:
+    return json.dumps({"order_id": order_id})
 
-    saved = dict(os.environ)
-    os.environ.update({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "eu-central-1"})
-    os.environ.pop("AWS_ENDPOINT_URL_SQS", None)
+
+def consume(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Invokes process-commissions in-process with an SQS event; returns its partial-batch response."""
+    module = importlib.import_module("functions.process_commissions.handler")
+    result: dict[str, Any] = module.handler(
+        {"Records": records}, LocalContext(function_name="process-commissions")
+    )
+    return result
+
+
+def failed_ids(response: dict[str, Any]) -> set[str]:
+    return {item["itemIdentifier"] for item in response["batchItemFailures"]}
+
+
+@dataclass
+class Queues:
+    sqs: Any
+    queue_url: str
+    dlq_url: str
+
+    def receive(self, url: str | None = None, wait: int = 0, visibility: int = 30) -> list[dict[str, Any]]:
+        response = self.sqs.receive_message(
+            QueueUrl=url or self.queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=wait,
+            VisibilityTimeout=visibility,
+            MessageSystemAttributeNames=["All"],
+        )
+        return list(response.get("Messages", []))
+
+    def records(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [sqs_record(m["Body"], m["MessageId"], m["ReceiptHandle"]) for m in messages]
+
+    def delete_succeeded(self, messages: list[dict[str, Any]], response: dict[str, Any]) -> None:
+        """What the Lambda SQS poller does after a partial batch response."""
+        failed = failed_ids(response)
+        for message in messages:
+            if message["MessageId"] not in failed:
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def create_queues(monkeypatch: pytest.MonkeyPatch) -> Queues:
+    """The commission queue with its DLQ (redrive after 5 receives), wired into the env the functions read."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    sqs = boto3.client("sqs", region_name=REGION)
+    dlq_url = sqs.create_queue(QueueName="commissions-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
+    queue_url = sqs.create_queue(QueueName="commissions", Attributes={"RedrivePolicy": redrive})["QueueUrl"]
+    monkeypatch.setenv("COMMISSION_QUEUE_URL", queue_url)
+    monkeypatch.setenv("COMMISSION_DLQ_URL", dlq_url)
     commission_queue.reset()
-    try:
-        with mock_aws():
-            yield create_commission_queues(sqs_client(), visibility_timeout=visibility_timeout)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        commission_queue.reset()
+    return Queues(sqs, queue_url, dlq_url)
+
+
+@pytest.fixture
+def queues(monkeypatch: pytest.MonkeyPatch) -> Iterator[Queues]:
+    """In-process moto SQS."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        yield create_queues(monkeypatch)
+    commission_queue.reset()

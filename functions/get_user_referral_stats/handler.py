@@ -1,5 +1,4 @@
-"""get-user-referral-stats: the caller's referral counts per level, commissions (total, pending, paid) and the
-first-deposit bonus with its activation progress (invited users vs the required number)."""
+"""get-user-referral-stats: invited counts per level, commission totals and the first-deposit bonus state."""
 
 from __future__ import annotations
 
@@ -11,7 +10,8 @@ endpoint = Endpoint(
     "get-user-referral-stats",
     body=EmptyBody,
     read_only=True,
-    summary="Referral counts per level (1-3), total/pending/paid commission and the first-deposit bonus state",
+    summary="Referral statistics: invited users per level (1-3), total/pending/paid commission, "
+    "first-deposit bonus status, amount, expiry and activation progress",
 )
 
 

@@ -8,6 +8,7 @@ import time
 import httpx
 from init_data_py import sign
 
+from infra.local.demo_lottery import seed_demo_lotteries
 from infra.local.secrets import LOCAL_BOT_TOKEN
 from infra.local.stack import Stack
 
@@ -34,6 +35,7 @@ def seed_demo(stack: Stack) -> str:
         response.raise_for_status()
         sessions.append((user["username"], response.json()["data"]["session"]["token"]))
     init_data = demo_init_data(DEMO_USERS[0])
+    lottery_lines = seed_demo_lotteries(stack)
     lines = [
         "",
         "LuckyMart is running locally (Ctrl-C stops everything).",
@@ -47,6 +49,8 @@ def seed_demo(stack: Stack) -> str:
         "",
         "Demo sessions (valid 7 days):",
         *[f"  {name:<14} {token}" for name, token in sessions],
+        "",
+        *lottery_lines,
         "",
         "Try it:",
         f"  curl -s -X POST {functions}/validate-session -H 'X-Session-Token: {sessions[0][1]}'",

@@ -1,7 +1,9 @@
 """`make dev`: the whole system on this machine with demo data, until Ctrl-C.
 
-Starts a fresh PostgreSQL + PostgREST (infra/local/stack.py) and the gateway on http://127.0.0.1:54321, signs in
-a demo user and prints how to call everything. Data lives in .run/dev and is thrown away on the next start.
+Starts a fresh PostgreSQL + PostgREST (infra/local/stack.py), the gateway on http://127.0.0.1:54321, local AWS
+(moto S3 + SQS with its DLQ, an SQS poller feeding process-commissions, a scheduler invoking auto-lottery-draw),
+signs in demo users, opens demo lotteries and prints how to call everything. Data lives in .run/dev and is thrown
+away on the next start.
 """
 
 from __future__ import annotations
@@ -13,15 +15,16 @@ import sys
 import threading
 import time
 
+from infra.local.aws import local_aws
 from infra.local.gateway import Gateway
-from infra.local.s3 import start_local_s3
 from infra.local.secrets import local_secrets
-from infra.local.sqs import start_local_sqs
 from infra.local.stack import ROOT, Stack, require_free
 from luckymart import config
 
 API_PORT, PG_PORT, REST_PORT, REST_ADMIN_PORT = 54321, 54322, 54330, 54331
-S3_PORT = 54340
+AWS_PORT = 54340
+# EventBridge runs auto-lottery-draw every minute on AWS; locally every few seconds, so a demo draw is quick.
+SCHEDULE_SECONDS = float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "10"))
 
 
 def main() -> None:
@@ -30,7 +33,7 @@ def main() -> None:
         (PG_PORT, "PostgreSQL"),
         (REST_PORT, "PostgREST"),
         (REST_ADMIN_PORT, "PostgREST admin"),
-        (S3_PORT, "S3 (moto)"),
+        (AWS_PORT, "S3 + SQS (moto)"),
     ):
         require_free(port, what)
     run_dir = ROOT / ".run" / "dev"
@@ -48,16 +51,18 @@ def main() -> None:
         os.environ.update(local_secrets(run_dir))
         os.environ.setdefault("CORS_ALLOWED_ORIGINS", "*")
         config.reset()
-        start_local_s3(S3_PORT)  # moto's S3 for payment-proof uploads (create-upload-url)
-        # the commission queue + DLQ on the same moto server, polled into process-commissions
-        start_local_sqs(f"http://127.0.0.1:{S3_PORT}")
-        gateway = Gateway(API_PORT, REST_PORT)
-        gateway.serve_in_thread()
-        from infra.local.demo import seed_demo
+        with local_aws(AWS_PORT) as aws:
+            gateway = Gateway(API_PORT, REST_PORT)
+            gateway.serve_in_thread()
+            aws.run_poller()
+            aws.run_scheduler(SCHEDULE_SECONDS)
+            from infra.local.demo import seed_demo
 
-        print(seed_demo(stack), flush=True)
-        while not stopping.is_set():
-            time.sleep(0.5)
+            print(seed_demo(stack), flush=True)
+            print(f"  SQS queue       {aws.queue_url}  (polled into process-commissions)", flush=True)
+            print(f"  scheduler       auto-lottery-draw every {SCHEDULE_SECONDS:g} s", flush=True)
+            while not stopping.is_set():
+                time.sleep(0.5)
     except KeyboardInterrupt:
         pass
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -92,3 +93,45 @@ def function_url_event(
         event["body"] = base64.b64encode(body).decode()
         event["isBase64Encoded"] = True
     return event
+
+
+def sqs_record(
+    body: str,
+    message_id: str,
+    receipt_handle: str,
+    receive_count: int = 1,
+    queue_arn: str = "arn:aws:sqs:eu-central-1:000000000000:commissions",
+) -> dict[str, Any]:
+    """One record of an SQS event as the Lambda event source mapping delivers it."""
+    now_ms = str(int(time.time() * 1000))
+    return {
+        "messageId": message_id,
+        "receiptHandle": receipt_handle,
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": str(receive_count),
+            "SentTimestamp": now_ms,
+            "SenderId": "AIDALOCAL",
+            "ApproximateFirstReceiveTimestamp": now_ms,
+        },
+        "messageAttributes": {},
+        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 - SQS's own checksum, not security
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": queue_arn.split(":")[3],
+    }
+
+
+def scheduled_event(rule: str = "auto-lottery-draw-every-minute") -> dict[str, Any]:
+    """An EventBridge Scheduler/rule invocation (detail-type "Scheduled Event")."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "000000000000",
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "region": "eu-central-1",
+        "resources": [f"arn:aws:events:eu-central-1:000000000000:rule/{rule}"],
+        "detail": {},
+    }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need on a fresh Debian/Ubuntu x86-64 machine:
 # PostgreSQL 15 (Debian package), Node.js/npm (for the PostgREST binary and the packager), uv, the locked
-# Python environment, and the pinned PostgREST binary. Idempotent: skips what is already there.
+# Python environment, the pinned PostgREST binary, and the AWS packager from package-lock.json. Idempotent: skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -19,3 +19,9 @@ fi
 command -v uv >/dev/null || python3 -m pip install --quiet uv
 uv sync --frozen --compile-bytecode --quiet
 bash infra/local/fetch-postgrest.sh >/dev/null
+# The AWS packager (osls + plugin, pinned by package-lock.json); skipped while node_modules matches the lockfile.
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.lock.sha256 2>/dev/null)" != "$lock_sum" ]; then
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  echo "$lock_sum" >node_modules/.lock.sha256
+fi

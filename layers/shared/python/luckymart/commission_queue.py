@@ -1,29 +1,19 @@
-"""The commission queue: one SQS message {"order_id": "<uuid>"} per paid lottery order whose buyer has a referrer.
+"""The commission queue: publishing paid orders to SQS for `process-commissions`.
 
-Delivery is guaranteed by the outbox, not by this module: the purchase transaction writes a `commission_outbox`
-row (SQL `private.enqueue_commission(order_id)`, which returns true when there is somebody to pay), and after
-the commit the purchase Lambda calls
+Delivery is guaranteed by the outbox, not by this module: the purchase transaction writes a
+`commission_outbox` row (private.enqueue_commission) together with the order. After commit the purchase
+Lambda calls `publish_after_commit(order_id)`; if that send is lost (SQS error, timeout, crash), the
+scheduled job's `republish_stale()` sends the row again once it is a minute old and still unprocessed.
+Duplicates are harmless: the consumer pays each (order, level) once.
 
-    commission_queue.publish_after_commit(order_id)
-
-which never raises: if SQS is unreachable the row is still there, and the scheduled job's
-
-    commission_queue.republish_stale()
-
-re-sends every row still unprocessed 60 s after the purchase. The consumer (process-commissions) marks the row
-processed in the transaction that pays, and pays each (order, level) once, so a duplicate message is harmless.
-
-boto3 ships with the Lambda runtime and costs ~185 ms of imports: it is imported on first use only.
-Environment: COMMISSION_QUEUE_URL (required to publish), AWS_REGION (set by Lambda); AWS_ENDPOINT_URL_SQS
-points at moto locally.
+Message body: {"order_id": "<uuid>"}. Env: COMMISSION_QUEUE_URL. boto3 is imported on first use (it is in
+the Lambda runtime, not in the layer, and costs ~185 ms of import).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -35,107 +25,87 @@ if TYPE_CHECKING:
 
 QUEUE_URL_ENV = "COMMISSION_QUEUE_URL"
 STALE_AFTER_SECONDS = 60
-SQS_BATCH = 10  # SendMessageBatch's limit
-
+SQS_BATCH_LIMIT = 10
 _client: SQSClient | None = None
 
 
-def sqs() -> SQSClient:
+class PoisonMessage(ValueError):
+    """A message that can never be processed (not JSON, no valid order_id)."""
+
+
+def sqs_client() -> SQSClient:
+    """The container's SQS client (AWS_ENDPOINT_URL points it at moto locally)."""
     global _client  # noqa: PLW0603 - one client per Lambda container
     if _client is None:
         import boto3
 
-        _client = boto3.client("sqs", region_name=os.environ.get("AWS_REGION", "eu-central-1"))
+        _client = boto3.client("sqs")
     return _client
 
 
 def reset() -> None:
-    """Forget the client (tests switch endpoints and mocks)."""
+    """Forget the cached client (tests switch between SQS endpoints)."""
     global _client  # noqa: PLW0603
     _client = None
-
-
-def queue_url() -> str:
-    url = os.environ.get(QUEUE_URL_ENV)
-    if not url:
-        raise RuntimeError(f"{QUEUE_URL_ENV} is not configured")
-    return url
 
 
 def message_body(order_id: UUID | str) -> str:
     return json.dumps({"order_id": str(UUID(str(order_id)))})
 
 
-def order_id_of(body: str) -> UUID:
-    """The order id of a message body; ValueError for anything that is not {"order_id": "<uuid>"}."""
+def parse_message(body: str) -> UUID:
+    """The order id of a commission message; PoisonMessage when there is none."""
     try:
         payload: Any = json.loads(body)
-    except ValueError:
-        raise ValueError("message body is not JSON") from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("order_id"), str):
-        raise ValueError("message body has no order_id")
-    return UUID(payload["order_id"])
+        return UUID(str(payload["order_id"]))
+    except (ValueError, TypeError, KeyError):
+        raise PoisonMessage('message is not {"order_id": <uuid>}') from None
 
 
 def publish_after_commit(order_id: UUID | str) -> bool:
-    """Sends the order's message once its transaction has committed. Failures are logged, never raised: the
-    outbox row makes republish_stale() deliver it anyway. Returns whether SQS accepted the message."""
+    """Sends one message for a committed order. Never raises: a failure is logged and the outbox
+    re-publish delivers the order later. Returns whether SQS accepted the message."""
+    queue_url = os.environ.get(QUEUE_URL_ENV)
+    if not queue_url:
+        logger.error("commission queue is not configured", extra={"order_id": str(order_id)})
+        return False
     try:
-        sqs().send_message(QueueUrl=queue_url(), MessageBody=message_body(order_id))
+        sqs_client().send_message(QueueUrl=queue_url, MessageBody=message_body(order_id))
     except Exception:
         logger.exception(
-            "commission message not published; the outbox sweeper will resend it",
-            extra={"order_id": str(order_id)},
+            "commission publish failed; the outbox will re-publish", extra={"order_id": str(order_id)}
         )
         return False
     return True
 
 
-@dataclass(frozen=True)
-class Republished:
-    due: int
-    published: int
-
-
-def republish_stale(limit: int = 100) -> Republished:
-    """Re-sends outbox rows still unprocessed STALE_AFTER_SECONDS after the purchase (at most `limit`), for the
-    scheduled job. Rows it could not send are retried by the next run. Never raises, so the job's own work is
-    not disturbed; failures are logged."""
+def republish_stale(limit: int = 100) -> int:
+    """Re-sends outbox rows still unprocessed STALE_AFTER_SECONDS after their last publish (called by the
+    scheduled job every minute). Returns how many messages SQS accepted. Never raises."""
+    queue_url = os.environ.get(QUEUE_URL_ENV)
+    if not queue_url:
+        logger.error("commission queue is not configured; nothing re-published")
+        return 0
     try:
-        due = [
-            str(order_id)
-            for order_id in db.rpc(
-                "commission_outbox_due", {"p_limit": limit, "p_min_age_seconds": STALE_AFTER_SECONDS}
-            )
-        ]
+        order_ids: list[str] = db.rpc(
+            "commission_outbox_claim_stale", {"p_limit": limit, "p_min_age_seconds": STALE_AFTER_SECONDS}
+        )
     except Exception:
-        logger.exception("commission outbox sweep failed")
-        return Republished(0, 0)
-    sent = [order_id for chunk in _chunks(due, SQS_BATCH) for order_id in _send_batch(chunk)]
-    if sent:
+        logger.exception("could not claim stale commission outbox rows")
+        return 0
+    sent = 0
+    for start in range(0, len(order_ids), SQS_BATCH_LIMIT):
+        chunk = order_ids[start : start + SQS_BATCH_LIMIT]
+        entries = [{"Id": str(i), "MessageBody": message_body(order_id)} for i, order_id in enumerate(chunk)]
         try:
-            db.rpc("commission_outbox_published", {"p_order_ids": sent})
-        except Exception:  # the messages are out; the rows are merely re-sent once more later
-            logger.exception("could not record republished commission messages")
-    if due:
-        logger.info("commission outbox swept", extra={"due": len(due), "published": len(sent)})
-    return Republished(len(due), len(sent))
-
-
-def _send_batch(order_ids: list[str]) -> list[str]:
-    """Sends up to 10 messages in one call; returns the order ids SQS accepted."""
-    entries = [{"Id": str(i), "MessageBody": message_body(order_id)} for i, order_id in enumerate(order_ids)]
-    try:
-        response = sqs().send_message_batch(QueueUrl=queue_url(), Entries=entries)  # type: ignore[arg-type]
-    except Exception:
-        logger.exception("commission messages not republished", extra={"count": len(order_ids)})
-        return []
-    failed = response.get("Failed") or []
-    if failed:
-        logger.error("SQS refused commission messages", extra={"codes": [f.get("Code") for f in failed]})
-    return [order_ids[int(ok["Id"])] for ok in response.get("Successful") or []]
-
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+            response = sqs_client().send_message_batch(QueueUrl=queue_url, Entries=entries)  # type: ignore[arg-type]
+        except Exception:
+            # the rows keep their new published_at: the next run a minute later tries them again
+            logger.exception("commission re-publish failed", extra={"orders": len(chunk)})
+            continue
+        sent += len(response.get("Successful", []))
+        for failure in response.get("Failed", []):
+            logger.error("commission re-publish rejected", extra={"order_id": chunk[int(failure["Id"])]})
+    if order_ids:
+        logger.info("commission outbox re-published", extra={"claimed": len(order_ids), "sent": sent})
+    return sent

@@ -1,0 +1,66 @@
+"""lottery-purchase: buys 1..100 tickets of one lottery with one wallet, in one SQL transaction."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, Strict
+
+from luckymart.api import Body, Call, Endpoint
+from luckymart.commission_queue import publish_after_commit
+from luckymart.config import secret
+
+# Values the old frontend and orders table used (ORIGINAL §1.3).
+LEGACY_PAYMENT_METHODS = {"BALANCE_WALLET": "BALANCE", "LUCKY_COIN_WALLET": "LUCKY_COIN"}
+
+
+def _payment_method(value: Any) -> Any:
+    return LEGACY_PAYMENT_METHODS.get(value, value) if isinstance(value, str) else value
+
+
+class PurchaseBody(Body):
+    lottery_id: UUID = Field(validation_alias=AliasChoices("lottery_id", "lotteryId"))
+    quantity: Annotated[int, Strict(), Field(ge=1, le=100)]
+    payment_method: Annotated[Literal["BALANCE", "LUCKY_COIN", "BONUS"], BeforeValidator(_payment_method)] = Field(
+        validation_alias=AliasChoices("payment_method", "paymentMethod")
+    )
+
+
+class PurchaseResponse(BaseModel):
+    order: dict[str, Any]
+    ticket_numbers: list[int]
+    participation_codes: list[str]
+    remaining_balance: Decimal = Field(description="balance left in the paying wallet (a JSON number)")
+    wallet_type: str
+    is_sold_out: bool
+
+
+endpoint = Endpoint(
+    "lottery-purchase",
+    body=PurchaseBody,
+    idempotent=True,
+    response=PurchaseResponse,
+    summary="Buy lottery tickets with the BALANCE, LUCKY_COIN or BONUS wallet (Idempotency-Key supported)",
+)
+
+
+@endpoint
+def purchase(call: Call[PurchaseBody]) -> Any:
+    result = call.rpc(
+        "lottery_purchase",
+        {
+            "p_lottery_id": call.body.lottery_id,
+            "p_quantity": call.body.quantity,
+            "p_payment_method": call.body.payment_method,
+            "p_pepper": secret("referral_pepper"),
+        },
+    )
+    # After commit: a lost publish is re-sent from the outbox by the scheduled job, a duplicate pays nothing twice.
+    if result.pop("commission_queued", False):
+        publish_after_commit(result["order"]["id"])
+    return result
+
+
+handler = endpoint.handler

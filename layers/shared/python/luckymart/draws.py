@@ -1,0 +1,62 @@
+"""The one draw code path shared by the scheduled `auto-lottery-draw` and the admin `draw-lottery`, and the
+commitment made when a lottery is created (notes/fairdraw.md).
+
+A draw is three short steps: an SQL claim (SOLD_OUT -> DRAWING, conditional, returns the sealed seed and the
+frozen Merkle root), the computation and signature here, and an SQL completion (DRAWING -> COMPLETED, exactly
+once, checks the record against the frozen entries). The winner follows from seed + root alone, so re-running a
+claim whose drawer crashed gives the same result."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from luckymart import db, fairdraw
+from luckymart.config import secret
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def signing_key() -> Any:
+    return fairdraw.private_key(secret("fairdraw_signing_key"))
+
+
+def operator_public_key() -> str:
+    """The published key verifiers pin. Public functions read it from configuration (FAIRDRAW_PUBLIC_KEY), so they
+    never need access to the private signing key; locally it is derived from the generated key."""
+    return os.environ.get("FAIRDRAW_PUBLIC_KEY") or fairdraw.public_key_hex(signing_key())
+
+
+def new_commitment(lottery_id: str, ticket_count: int) -> dict[str, Any]:
+    """A fresh seed, sealed for storage, and the signed public commitment to it: the SQL parameters."""
+    seed = secrets.token_bytes(fairdraw.SEED_BYTES)
+    sealed = fairdraw.seal_seed(secret("seed_encryption_key"), lottery_id, seed)
+    return {
+        "p_commitment": fairdraw.commitment(signing_key(), lottery_id, ticket_count, seed, utc_now_iso()),
+        "p_seed_ciphertext": sealed.hex(),
+        "p_seed_commitment": fairdraw.seed_commitment(seed),
+    }
+
+
+def complete(claim: dict[str, Any]) -> Any:
+    """Draws a claimed lottery: computes and signs the record and completes it in SQL."""
+    lottery_id = str(claim["lottery_id"])
+    count = int(claim["ticket_count"])
+    root = str(claim["entries_root"])
+    seed = fairdraw.open_seed(secret("seed_encryption_key"), lottery_id, bytes.fromhex(claim["seed_ciphertext"]))
+    outcome = fairdraw.pick_winner(seed, fairdraw.draw_input(lottery_id, count, root), count)
+    ticket_id = db.rpc("lottery_draw_ticket", {"p_lottery_id": lottery_id, "p_seq": outcome.winning_seq})
+    record = fairdraw.draw_record(
+        signing_key(),
+        signed_commitment=claim["commitment"],
+        root_hex=root,
+        seed=seed,
+        outcome=outcome,
+        winning_ticket_id=str(ticket_id),
+        drawn_at=utc_now_iso(),
+    )
+    return db.rpc("lottery_draw_complete", {"p_lottery_id": lottery_id, "p_record": record})
