@@ -40,6 +40,8 @@ def sample_requests(pg: psycopg.Connection, user: SignedIn) -> dict[str, Callabl
         "like-showoff": lambda: invoke("like-showoff", {"showoff_id": showoff}, token=token),
         "get-notifications": lambda: invoke("get-notifications", {}, token=token),
         "mark-notifications-read": lambda: invoke("mark-notifications-read", {"all": True}, token=token),
+        "get-user-referral-stats": lambda: invoke("get-user-referral-stats", {}, token=token),
+        "get-invited-users": lambda: invoke("get-invited-users", {}, token=token),
         # two requests per sample: list the prize, then take it back
         "create-resale + cancel-resale": lambda: invoke(
             "cancel-resale",

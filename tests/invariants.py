@@ -85,6 +85,16 @@ CHECKS: dict[str, str] = {
                    where first_deposit_bonus_status = 'activated')
                + (select coalesce(sum(amount), 0) from wallet_transactions where type = 'ADJUSTMENT') as expected
         ) totals where held <> expected""",
+    # Every PAID commission is credited exactly once, with its amount, to its earner's LUCKY_COIN wallet; no
+    # other commission is credited and no commission credit lacks its commission.
+    "commission not credited exactly once to its earner (or credited when not PAID)": """
+        select coalesce(c.id, l.reference_id), c.status, l.n from commissions c
+          full join (select t.reference_id, count(*) n, max(t.amount) amount, max(w.user_id::text) earner,
+                            bool_and(t.type = 'COMMISSION' and w.type = 'LUCKY_COIN') ok
+                       from wallet_transactions t join wallets w on w.id = t.wallet_id
+                      where t.reference_type = 'COMMISSION' group by t.reference_id) l on l.reference_id = c.id
+         where c.id is null or (c.status = 'PAID') <> (l.n is not null)
+            or l.n > 1 or not l.ok or l.amount <> c.amount or l.earner <> c.user_id::text""",
 }
 
 

@@ -55,7 +55,15 @@ def paid_order(pg: psycopg.Connection, buyer_id: str, amount: Decimal, lottery_i
             "returning id, private.enqueue_commission(id)",
             (buyer_id, f"T{uuid.uuid4().hex[:16]}", amount, lottery_id),
         ).fetchone()
-    assert row is not None
+        assert row is not None
+        # the buyer pays as the purchase does (test money in, the ticket debit out): the ledger and the
+        # money-conservation invariant hold
+        pg.execute(
+            "select private.wallet_apply(w, o.total_amount, 'ADJUSTMENT', null, null, 'test funds'), "
+            "private.wallet_apply(w, -o.total_amount, 'LOTTERY_PURCHASE', 'order', o.id, 'tickets', 0, o.id, "
+            "o.lottery_id) from public.orders o, private.wallet_id(o.user_id, 'BALANCE') w where o.id = %s",
+            (row[0],),
+        )
     return str(row[0]), bool(row[1])
 
 

@@ -17,9 +17,6 @@ from luckymart import db
 from luckymart.commission_queue import PoisonMessage, parse_message
 from luckymart.log import logger
 
-# All-failed batches are reported like partial ones instead of raising, so SQS counts receives the same way.
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-
 
 class CommissionFailed(Exception):
     """The database could not pay this order's commissions (reported for redelivery)."""
@@ -62,6 +59,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             )
             raise CommissionFailed(str(outcome.get("code")))
 
+    # A processor per invocation: it holds the batch's state, and the local poller or a test may invoke the
+    # handler from several threads. All-failed batches are reported like partial ones instead of raising, so
+    # SQS counts receives the same way.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     response = process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

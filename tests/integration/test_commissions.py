@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from luckymart import commission_queue
+from tests.invariants import check_invariants
 from tests.support import admin_invoke, invoke, make_admin, sign_in
 from tests.support_commissions import (
     Queues,
@@ -70,6 +71,7 @@ def test_three_levels_exact_rounded_down_and_fourth_level_earns_nothing(clean: p
     assert clean.execute(
         "select processed_at is not null from commission_outbox where order_id = %s", (order_id,)
     ).fetchone() == (True,)
+    assert check_invariants(clean) == []
 
 
 def test_amount_that_rounds_to_zero_creates_no_row(clean: psycopg.Connection) -> None:
@@ -96,6 +98,7 @@ def test_duplicate_delivery_credits_each_level_once(clean: psycopg.Connection) -
     assert coin_balance(clean, level2.user["id"]) == Decimal("1.00")
     assert clean.execute("select count(*) from wallet_transactions where type = 'COMMISSION'").fetchone() == (3,)
     assert clean.execute("select count(*) from notifications").fetchone() == (3,)
+    assert check_invariants(clean) == []
 
 
 def test_poison_messages_fail_alone(clean: psycopg.Connection) -> None:
@@ -320,3 +323,4 @@ def test_concurrent_batches_with_shared_referrers_neither_deadlock_nor_pay_twice
     assert coin_balance(clean, top.user["id"]) == Decimal("2.00")  # 20 orders x 1% of 10.00
     assert all(coin_balance(clean, r.user["id"]) == Decimal("1.50") for r in referrers)  # 5 x 3%
     assert clean.execute("select count(*) from commissions").fetchone() == (40,)
+    assert check_invariants(clean) == []
