@@ -4,6 +4,7 @@ Handlers reach it through the standard AWS_ENDPOINT_URL_S3 variable; on AWS that
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ def start_local_s3(port: int | None = None, bucket: str = LOCAL_BUCKET) -> Threa
     from luckymart import uploads
 
     port = port or free_port()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per S3/SQS request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     env = {
