@@ -307,6 +307,8 @@ create index wallet_transactions_wallet_idx on public.wallet_transactions (walle
 -- One ledger row per (wallet, kind, cause): a replayed cause cannot credit or debit twice.
 create unique index wallet_transactions_once on public.wallet_transactions (wallet_id, type, reference_type, reference_id)
   where reference_id is not null;
+-- Audits and the invariant checker look ledger rows up by their cause (deposit, withdrawal, exchange, commission).
+create index wallet_transactions_reference_idx on public.wallet_transactions (reference_id) where reference_id is not null;
 
 create table public.exchange_records (
   id                    uuid primary key default gen_random_uuid(),
