@@ -188,6 +188,16 @@ as $$
     'kyc_level', p_user.kyc_level, 'referred_by_id', p_user.referred_by_id, 'created_at', p_user.created_at)
 $$;
 
+-- Who a request is about, as admin lists show it.
+create or replace function private.user_brief_json(p_user public.users) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select jsonb_build_object('id', p_user.id, 'telegram_id', p_user.telegram_id,
+                            'telegram_username', p_user.telegram_username,
+                            'first_name', p_user.first_name, 'last_name', p_user.last_name)
+$$;
+
 create or replace function private.wallets_json(p_user uuid) returns jsonb
 language sql stable
 set search_path = ''

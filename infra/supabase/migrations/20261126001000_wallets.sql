@@ -417,9 +417,7 @@ begin
   return (
     select jsonb_build_object(
       'total', (select count(*) from public.deposits where p_status is null or status = p_status),
-      'items', coalesce(jsonb_agg(private.deposit_json(d) || jsonb_build_object('user', jsonb_build_object(
-                 'id', u.id, 'telegram_id', u.telegram_id, 'telegram_username', u.telegram_username,
-                 'first_name', u.first_name, 'last_name', u.last_name))
+      'items', coalesce(jsonb_agg(private.deposit_json(d) || jsonb_build_object('user', private.user_brief_json(u))
                order by d.created_at, d.id), '[]'::jsonb))
       from (select * from public.deposits where p_status is null or status = p_status
              order by created_at, id limit least(greatest(p_limit, 1), 100) offset greatest(p_offset, 0)) d
@@ -515,9 +513,7 @@ begin
   return (
     select jsonb_build_object(
       'total', (select count(*) from public.withdrawals where p_status is null or status = p_status),
-      'items', coalesce(jsonb_agg(private.withdrawal_json(w) || jsonb_build_object('user', jsonb_build_object(
-                 'id', u.id, 'telegram_id', u.telegram_id, 'telegram_username', u.telegram_username,
-                 'first_name', u.first_name, 'last_name', u.last_name))
+      'items', coalesce(jsonb_agg(private.withdrawal_json(w) || jsonb_build_object('user', private.user_brief_json(u))
                order by w.created_at, w.id), '[]'::jsonb))
       from (select * from public.withdrawals where p_status is null or status = p_status
              order by created_at, id limit least(greatest(p_limit, 1), 100) offset greatest(p_offset, 0)) w

@@ -471,9 +471,7 @@ begin
   perform private.admin_begin(p_admin, 'shipping.list', 'shipping', null, p_request);
   return jsonb_build_object(
     'items', coalesce((select jsonb_agg(private.shipping_json(s) || jsonb_build_object(
-                          'user', jsonb_build_object('id', u.id, 'telegram_id', u.telegram_id,
-                                                     'telegram_username', u.telegram_username,
-                                                     'first_name', u.first_name, 'last_name', u.last_name),
+                          'user', private.user_brief_json(u),
                           'prize', jsonb_build_object('id', p.id, 'prize_name', p.prize_name,
                                                       'winning_code', p.winning_code, 'status', p.status,
                                                       'lottery_id', p.lottery_id))
