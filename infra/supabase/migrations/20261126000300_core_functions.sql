@@ -43,6 +43,30 @@ begin
 end
 $$;
 
+-- ---------------------------------------------------------------- paging
+-- Every list function answers {"items": [...], "total": n} in one shape, written once:
+--   with matching as (select ... where <filter>),              -- the filter, written once
+--        page as (select * from matching order by <key>, id
+--                   limit private.page_limit(p_limit) offset private.page_offset(p_offset))
+--   select private.page_json((select jsonb_agg(<item json> order by <key>, id) from page),
+--                            (select count(*) from matching));
+-- Limits are clamped here (1..p_max, default 20 when null); the handlers' pydantic models refuse out-of-range
+-- values first with a 400, so the clamp only guards direct RPC callers.
+create or replace function private.page_limit(p_limit integer, p_max integer default 100) returns integer
+language sql immutable
+set search_path = ''
+as $$ select least(greatest(coalesce(p_limit, 20), 1), p_max) $$;
+
+create or replace function private.page_offset(p_offset integer) returns integer
+language sql immutable
+set search_path = ''
+as $$ select greatest(coalesce(p_offset, 0), 0) $$;
+
+create or replace function private.page_json(p_items jsonb, p_total bigint) returns jsonb
+language sql immutable
+set search_path = ''
+as $$ select jsonb_build_object('items', coalesce(p_items, '[]'::jsonb), 'total', coalesce(p_total, 0)) $$;
+
 -- ---------------------------------------------------------------- sessions
 create or replace function private.session_user(p_session text) returns public.users
 language plpgsql stable

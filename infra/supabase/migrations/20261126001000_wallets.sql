@@ -143,25 +143,27 @@ declare
   v_user public.users := private.session_user(p_session);
 begin
   return (
-    with mine as (
+    with matching as (
       select t.*, w.type as wallet_type, w.currency
         from public.wallet_transactions t
         join public.wallets w on w.id = t.wallet_id
        where w.user_id = v_user.id and (p_wallet_type is null or w.type = p_wallet_type)
+    ),
+    page as (
+      select * from matching order by created_at desc, id
+       limit private.page_limit(p_limit) offset private.page_offset(p_offset)
     )
-    select jsonb_build_object(
-      'total', (select count(*) from mine),
-      'items', coalesce((
-        select jsonb_agg(jsonb_build_object(
-                 'id', m.id, 'wallet_id', m.wallet_id, 'wallet_type', m.wallet_type, 'currency', m.currency,
-                 'type', m.type, 'amount', m.amount, 'balance_before', m.balance_before,
-                 'balance_after', m.balance_after, 'frozen_delta', m.frozen_delta, 'status', m.status,
-                 'description', m.description, 'reference_type', m.reference_type,
-                 'reference_id', m.reference_id, 'related_order_id', m.related_order_id,
-                 'related_lottery_id', m.related_lottery_id, 'created_at', m.created_at)
-               order by m.created_at desc, m.id)
-          from (select * from mine order by created_at desc, id
-                 limit least(greatest(p_limit, 1), 100) offset greatest(p_offset, 0)) m), '[]'::jsonb)));
+    select private.page_json(
+      (select jsonb_agg(jsonb_build_object(
+                'id', m.id, 'wallet_id', m.wallet_id, 'wallet_type', m.wallet_type, 'currency', m.currency,
+                'type', m.type, 'amount', m.amount, 'balance_before', m.balance_before,
+                'balance_after', m.balance_after, 'frozen_delta', m.frozen_delta, 'status', m.status,
+                'description', m.description, 'reference_type', m.reference_type,
+                'reference_id', m.reference_id, 'related_order_id', m.related_order_id,
+                'related_lottery_id', m.related_lottery_id, 'created_at', m.created_at)
+              order by m.created_at desc, m.id)
+         from page m),
+      (select count(*) from matching)));
 end
 $$;
 
