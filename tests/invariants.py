@@ -95,6 +95,16 @@ CHECKS: dict[str, str] = {
                       where t.reference_type = 'COMMISSION' group by t.reference_id) l on l.reference_id = c.id
          where c.id is null or (c.status = 'PAID') <> (l.n is not null)
             or l.n > 1 or not l.ok or l.amount <> c.amount or l.earner <> c.user_id::text""",
+    # A commission is earned only by a purchase that stands (issue 15): never PAID on a refunded order or on a
+    # lottery that was not drawn, never left PENDING on a refunded order.
+    "PAID commission on a refunded order or an undrawn lottery": """
+        select c.id, c.status, o.status, l.status from commissions c
+          join orders o on o.id = c.related_order_id
+          left join lotteries l on l.id = c.related_lottery_id
+         where c.status = 'PAID' and (o.status <> 'PAID' or l.status is distinct from 'COMPLETED')""",
+    "PENDING commission on a refunded order": """
+        select c.id, o.status from commissions c join orders o on o.id = c.related_order_id
+         where c.status = 'PENDING' and o.status <> 'PAID'""",
 }
 
 

@@ -218,11 +218,15 @@ class Soak:
         self._count("read")
 
     def create_lottery(self) -> str:
+        # One lottery in five is large and ends within seconds, unsold: the scheduler cancels and refunds it, so
+        # the commissions of its referred buyers must end CANCELLED, never PAID (issue 15).
+        short_lived = self.random.random() < 0.2
+        lifetime = timedelta(seconds=self.random.uniform(3, 6)) if short_lived else timedelta(days=1)
         params = {
             "title": f"Soak prize {secrets.token_hex(3)}",
             "ticket_price": self.random.choice(["1.00", "2.50"]),
-            "total_tickets": self.random.choice([10, 25, 40]),
-            "end_time": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+            "total_tickets": 5000 if short_lived else self.random.choice([10, 25, 40]),
+            "end_time": (datetime.now(UTC) + lifetime).isoformat(),
         }
         for _ in range(5):  # a backend killed mid-request fails the create as a whole: just try again
             result = admin_invoke("admin-lotteries", "lotteries.create", params, token=self.admin_token)
@@ -250,10 +254,12 @@ class Soak:
             self._fault("idempotent_replay")
             if replay.status_code == 200 and replay.json()["data"] != response.json()["data"]:
                 self._violation("purchase replay differs from the first response")
-        if response.status_code == 200 and response.json()["data"]["is_sold_out"]:
+        ended = response.status_code == 409 and response.json()["error"]["code"] == "LOTTERY_NOT_ACTIVE"
+        if ended or (response.status_code == 200 and response.json()["data"]["is_sold_out"]):
             new_lottery = self.create_lottery()
             with self._lock:
-                self.lotteries = [lot for lot in self.lotteries if lot != lottery_id] + [new_lottery]
+                if lottery_id in self.lotteries:  # another worker may have replaced it already
+                    self.lotteries = [lot for lot in self.lotteries if lot != lottery_id] + [new_lottery]
 
     def pending_prize(self, user: SoakUser) -> str | None:
         row = self.pg.execute(
@@ -467,16 +473,18 @@ class Soak:
 
     def check_commissions(self) -> None:
         """Every paid order of a referred buyer was processed once: one commission row per level that earns
-        something, each credited by exactly one ledger row."""
+        something; each PAID one credited by exactly one ledger row, PENDING and CANCELLED ones by none; no
+        commission PAID on a refunded order (tests/invariants.py checks that too)."""
         unprocessed = self.pg.execute(
             "select count(*) from commission_outbox where processed_at is null"
         ).fetchone()
         if unprocessed != (0,):
             self._violation(f"{unprocessed} commission outbox rows never processed")
         checks = {
-            "commission credited other than exactly once": (
-                "select c.id from commissions c where (select count(*) from wallet_transactions t where "
-                "t.type = 'COMMISSION' and t.reference_id = c.id and t.amount = c.amount) <> 1"
+            "commission credited other than exactly once when PAID, or credited when not PAID": (
+                "select c.id, c.status from commissions c where (select count(*) from wallet_transactions t where "
+                "t.type = 'COMMISSION' and t.reference_id = c.id and t.amount = c.amount) "
+                "<> (c.status = 'PAID')::int"
             ),
             "paid order of a referred buyer without its level-1 commission": (
                 "select o.order_id, ord.status, ord.total_amount from commission_outbox o "
@@ -488,7 +496,13 @@ class Soak:
         for label, sql in checks.items():
             for row in self.pg.execute(sql + " limit 5").fetchall():
                 self._violation(f"{label}: {row}")
-        self.report.operations["commissions_paid"] = int(self.pg_value("select count(*) from commissions"))
+        for status in ("PAID", "PENDING", "CANCELLED"):
+            self.report.operations[f"commissions_{status.lower()}"] = int(
+                self.pg_value(f"select count(*) from commissions where status = '{status}'")
+            )
+        self.report.operations["lotteries_cancelled"] = int(
+            self.pg_value("select count(*) from lotteries where status = 'CANCELLED'")
+        )
 
 
 @contextmanager

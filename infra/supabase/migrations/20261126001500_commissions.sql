@@ -1,12 +1,18 @@
--- Referral commissions, exactly once (issue 5).
+-- Referral commissions, exactly once, and never on money that was refunded (issues 5 and 15).
 --
 -- Flow: the purchase transaction calls private.enqueue_commission(order_id), so the outbox row commits
 -- atomically with the paid order. After commit the purchase Lambda publishes {"order_id"} to SQS
 -- (luckymart.commission_queue.publish_after_commit); if that publish is lost, the scheduled job re-publishes
 -- outbox rows still unprocessed after a minute (public.commission_outbox_claim_stale). The consumer
 -- (process-commissions) calls public.process_commissions once per SQS batch; per order,
--- private.apply_commissions pays levels 1..3 and marks the outbox row processed in the same transaction.
+-- private.apply_commissions settles levels 1..3 and marks the outbox row processed in the same transaction.
 -- Unique (related_order_id, level) makes any redelivery a no-op.
+--
+-- A commission is earned only by a purchase that stands: an order of a lottery that may still be cancelled
+-- (and refunded 100%) records its commissions PENDING, with nothing credited. The draw
+-- (lottery_draw_complete) re-arms the outbox rows of the lottery's orders and the consumer then pays them;
+-- a cancellation (private.lottery_cancel) marks them CANCELLED. The outbox row lock orders the consumer
+-- against both, so a commission can neither stay PENDING after the draw nor be PAID on a refunded order.
 
 -- ---------------------------------------------------------------- outbox
 create table public.commission_outbox (
@@ -77,31 +83,44 @@ begin
 end
 $$;
 
--- ---------------------------------------------------------------- paying one order
--- Walks the buyer's referrers up to 3 levels and pays each its rate x order total, rounded down to 0.01,
--- into its LUCKY_COIN wallet. A level whose amount rounds down to 0.00 gets no row (nothing was earned;
--- a zero ledger row is not allowed). Suspended or banned referrers earn nothing, the walk continues above
--- them. Orders that are not (or no longer) PAID lottery purchases pay nothing. Repeating it changes nothing.
+-- ---------------------------------------------------------------- settling one order
+-- Walks the buyer's referrers up to 3 levels; each earns its rate x order total, rounded down to 0.01, into
+-- its LUCKY_COIN wallet. A level whose amount rounds down to 0.00 gets no row (nothing was earned; a zero
+-- ledger row is not allowed). Suspended or banned referrers earn nothing, the walk continues above them.
+-- By the order's state: PAID and its lottery COMPLETED -> PAID (credited now, or promoted from PENDING);
+-- PAID and the lottery not drawn yet -> PENDING rows, nothing credited; no longer PAID (refunded) -> its
+-- PENDING rows CANCELLED. Repeating it changes nothing.
 create or replace function private.apply_commissions(p_order_id uuid) returns jsonb
 language plpgsql
 set search_path = ''
 as $$
 declare
   v_order         public.orders;
+  v_payable       boolean;
   v_rates         jsonb := private.config('referral_commission_rates');
   v_cursor        uuid;
   v_referrer      public.users;
   v_rate          numeric;
   v_amount        numeric(18, 2);
-  v_commission_id uuid;
+  v_commission    public.commissions;
   v_paid          jsonb := '[]'::jsonb;
+  v_pending       integer := 0;
+  v_cancelled     integer := 0;
 begin
+  -- The outbox row first: the draw and the cancellation lock it too, so they wait for this settlement (or
+  -- it waits for them and then sees the lottery's final state).
+  perform 1 from public.commission_outbox where order_id = p_order_id for update;
   select * into v_order from public.orders where id = p_order_id;
   if not found then
     perform private.fail('NOT_FOUND', 'order not found', 404);
   end if;
 
-  if v_order.status = 'PAID' and v_order.type = 'LOTTERY_PURCHASE' then
+  if v_order.status <> 'PAID' or v_order.type <> 'LOTTERY_PURCHASE' then
+    update public.commissions set status = 'CANCELLED', updated_at = now()
+     where related_order_id = p_order_id and status = 'PENDING';
+    get diagnostics v_cancelled = row_count;
+  else
+    select l.status = 'COMPLETED' into v_payable from public.lotteries l where l.id = v_order.lottery_id;
     select u.referred_by_id into v_cursor from public.users u where u.id = v_order.user_id;
     for v_level in 1..3 loop
       exit when v_cursor is null;
@@ -110,23 +129,30 @@ begin
       v_amount := trunc(v_rate * v_order.total_amount, 2);
       if v_amount > 0 and v_referrer.status = 'ACTIVE' then
         insert into public.commissions (user_id, from_user_id, level, type, amount, rate, source_amount,
-                                        related_order_id, related_lottery_id, status, paid_at)
+                                        related_order_id, related_lottery_id, status)
         values (v_referrer.id, v_order.user_id, v_level, 'LOTTERY_PURCHASE', v_amount, v_rate,
-                v_order.total_amount, v_order.id, v_order.lottery_id, 'PAID', now())
-        on conflict (related_order_id, level) do nothing
-        returning id into v_commission_id;
-        if v_commission_id is not null then  -- null: an earlier delivery already paid this level
+                v_order.total_amount, v_order.id, v_order.lottery_id, 'PENDING')
+        on conflict (related_order_id, level) do nothing;
+        -- the row as first recorded: its amount and rate stand even if the configuration changed since
+        update public.commissions set status = 'PAID', paid_at = now(), updated_at = now()
+         where v_payable and related_order_id = v_order.id and level = v_level and status = 'PENDING'
+        returning * into v_commission;
+        if found then
           perform private.wallet_apply(
-            private.wallet_id(v_referrer.id, 'LUCKY_COIN', v_order.currency), v_amount, 'COMMISSION',
-            'COMMISSION', v_commission_id, format('level %s referral commission', v_level), 0,
+            private.wallet_id(v_commission.user_id, 'LUCKY_COIN', v_order.currency), v_commission.amount,
+            'COMMISSION', 'COMMISSION', v_commission.id, format('level %s referral commission', v_level), 0,
             v_order.id, v_order.lottery_id);
           perform private.notify(
-            v_referrer.id, 'COMMISSION', 'Commission earned',
-            format('You earned %s %s (level %s) from a friend''s purchase', v_amount, v_order.currency, v_level),
-            jsonb_build_object('level', v_level, 'amount', v_amount, 'rate', v_rate,
+            v_commission.user_id, 'COMMISSION', 'Commission earned',
+            format('You earned %s %s (level %s) from a friend''s purchase', v_commission.amount, v_order.currency,
+                   v_level),
+            jsonb_build_object('level', v_level, 'amount', v_commission.amount, 'rate', v_commission.rate,
                                'currency', v_order.currency),
-            v_commission_id, 'COMMISSION');
-          v_paid := v_paid || jsonb_build_object('level', v_level, 'user_id', v_referrer.id, 'amount', v_amount);
+            v_commission.id, 'COMMISSION');
+          v_paid := v_paid || jsonb_build_object('level', v_level, 'user_id', v_commission.user_id,
+                                                 'amount', v_commission.amount);
+        elsif not v_payable then
+          v_pending := v_pending + 1;
         end if;
       end if;
       v_cursor := v_referrer.referred_by_id;
@@ -135,7 +161,54 @@ begin
 
   update public.commission_outbox set processed_at = now()
    where order_id = p_order_id and processed_at is null;
-  return jsonb_build_object('order_id', p_order_id, 'ok', true, 'paid', v_paid);
+  return jsonb_build_object('order_id', p_order_id, 'ok', true, 'paid', v_paid, 'pending', v_pending,
+                            'cancelled', v_cancelled);
+end
+$$;
+
+-- The lottery's orders whose commissions must be settled again (after its draw or its cancellation):
+-- locks their outbox rows, so a consumer settling one of them right now finishes first, and re-arms them
+-- for the consumer. Returns the re-armed order ids (the caller may publish them at once after commit).
+create or replace function private.rearm_commissions(p_lottery_id uuid) returns uuid[]
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_ids uuid[];
+begin
+  with locked as (
+    select x.order_id
+      from public.commission_outbox x
+      join public.orders o on o.id = x.order_id
+     where o.lottery_id = p_lottery_id
+     order by x.order_id
+       for update of x
+  ), rearmed as (
+    update public.commission_outbox x set processed_at = null, published_at = null
+      from locked where x.order_id = locked.order_id
+    returning x.order_id
+  )
+  select coalesce(array_agg(order_id), '{}') into v_ids from rearmed;
+  return v_ids;
+end
+$$;
+
+-- A cancelled lottery's commissions: nothing was credited (they are paid only after the draw), so its PENDING
+-- rows become CANCELLED. Locking the outbox rows first lets a consumer settling one of these orders finish,
+-- so the rows it recorded are seen here.
+create or replace function private.cancel_commissions(p_lottery_id uuid) returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_cancelled integer;
+begin
+  perform 1 from public.commission_outbox x join public.orders o on o.id = x.order_id
+   where o.lottery_id = p_lottery_id order by x.order_id for update of x;
+  update public.commissions set status = 'CANCELLED', updated_at = now()
+   where related_lottery_id = p_lottery_id and status = 'PENDING';
+  get diagnostics v_cancelled = row_count;
+  return v_cancelled;
 end
 $$;
 

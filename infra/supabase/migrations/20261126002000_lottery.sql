@@ -542,7 +542,9 @@ begin
   return jsonb_build_object('lottery_id', p_lottery_id, 'status', 'COMPLETED',
                             'winning_ticket_number', v_ticket.ticket_number, 'winning_ticket_id', v_ticket.id,
                             'winning_user_id', v_ticket.user_id, 'prize_id', v_prize, 'lottery_result_id', v_result,
-                            'drawn_at', v_drawn);
+                            'drawn_at', v_drawn,
+                            -- the purchases stand now: their commissions become payable (published after commit)
+                            'commission_orders', to_jsonb(private.rearm_commissions(p_lottery_id)));
 end
 $$;
 
@@ -576,6 +578,7 @@ begin
   end loop;
   update public.orders set status = 'REFUNDED', refunded_at = now() where lottery_id = p_lottery_id and status = 'PAID';
   update public.tickets set status = 'REFUNDED' where lottery_id = p_lottery_id;
+  perform private.cancel_commissions(p_lottery_id);
   insert into public.notifications (user_id, type, title, content, data, related_id, related_type)
   select b.user_id, 'LOTTERY_CANCELLED', 'Lottery cancelled',
          format('%s was cancelled; your payment was refunded', v_lottery.title),

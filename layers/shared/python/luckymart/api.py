@@ -167,7 +167,8 @@ class Endpoint(Generic[B]):
 
         session_hash: str | None = None
         if self.auth != "none":
-            token = extract_token(headers, raw)
+            # Never from a GET query string: URLs end up in access logs and browser history.
+            token = extract_token(headers, None if event.request_context.http.method == "GET" else raw)
             if token is not None:
                 if not is_well_formed(token):
                     raise unauthenticated("session token is malformed")
@@ -183,6 +184,7 @@ class Endpoint(Generic[B]):
         key = headers.get("idempotency-key") or raw.get("idempotency_key")
         if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_IDEMPOTENCY_KEY):
             raise validation_error("Idempotency-Key must be 1..255 characters")
+        _check_text(key)
         request_hash = hashlib.sha256(
             jsonutil.dumps(body.model_dump(mode="json")).encode() + self.name.encode()
         ).hexdigest()
@@ -202,7 +204,9 @@ class Endpoint(Generic[B]):
 
     def _raw_input(self, event: Any) -> dict[str, Any]:
         if event.request_context.http.method == "GET":
-            return dict(event.query_string_parameters or {})
+            query = dict(event.query_string_parameters or {})
+            _check_text(query)
+            return query
         try:
             text = event.decoded_body or ""
         except UnicodeDecodeError:
@@ -212,12 +216,21 @@ class Endpoint(Generic[B]):
         if not text.strip():
             return {}
         try:
-            raw = jsonutil.loads(text)
+            raw = jsonutil.loads_request(text)
+        except jsonutil.UnsafeInput as exc:
+            raise validation_error(str(exc)) from None
         except ValueError:
             raise validation_error("request body is not valid JSON") from None
         if not isinstance(raw, dict):
             raise validation_error("request body must be a JSON object")
         return raw
+
+
+def _check_text(value: Any) -> None:
+    try:
+        jsonutil.check_text(value)
+    except jsonutil.UnsafeInput as exc:
+        raise validation_error(str(exc)) from None
 
 
 def _ok(result: Any) -> Response:

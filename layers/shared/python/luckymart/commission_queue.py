@@ -93,6 +93,25 @@ def republish_stale(limit: int = 100) -> int:
     except Exception:
         logger.exception("could not claim stale commission outbox rows")
         return 0
+    sent = _send_batches(queue_url, order_ids)
+    if order_ids:
+        logger.info("commission outbox re-published", extra={"claimed": len(order_ids), "sent": sent})
+    return sent
+
+
+def publish_released(order_ids: list[str]) -> int:
+    """Sends the orders a draw made payable (after its commit). Never raises: rows not sent stay unprocessed
+    in the outbox and the scheduled job re-publishes them. Returns how many messages SQS accepted."""
+    queue_url = os.environ.get(QUEUE_URL_ENV)
+    if not order_ids:
+        return 0
+    if not queue_url:
+        logger.error("commission queue is not configured; released orders wait for the re-publish")
+        return 0
+    return _send_batches(queue_url, order_ids)
+
+
+def _send_batches(queue_url: str, order_ids: list[str]) -> int:
     sent = 0
     for start in range(0, len(order_ids), SQS_BATCH_LIMIT):
         chunk = order_ids[start : start + SQS_BATCH_LIMIT]
@@ -100,12 +119,10 @@ def republish_stale(limit: int = 100) -> int:
         try:
             response = sqs_client().send_message_batch(QueueUrl=queue_url, Entries=entries)  # type: ignore[arg-type]
         except Exception:
-            # the rows keep their new published_at: the next run a minute later tries them again
-            logger.exception("commission re-publish failed", extra={"orders": len(chunk)})
+            # the outbox rows stay unprocessed: the scheduled job sends them again
+            logger.exception("commission publish failed", extra={"orders": len(chunk)})
             continue
         sent += len(response.get("Successful", []))
         for failure in response.get("Failed", []):
-            logger.error("commission re-publish rejected", extra={"order_id": chunk[int(failure["Id"])]})
-    if order_ids:
-        logger.info("commission outbox re-published", extra={"claimed": len(order_ids), "sent": sent})
+            logger.error("commission publish rejected", extra={"order_id": chunk[int(failure["Id"])]})
     return sent

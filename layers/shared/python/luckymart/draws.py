@@ -13,7 +13,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from luckymart import db, fairdraw
+from luckymart import commission_queue, db, fairdraw
 from luckymart.config import secret
 
 
@@ -59,4 +59,9 @@ def complete(claim: dict[str, Any]) -> Any:
         winning_ticket_id=str(ticket_id),
         drawn_at=utc_now_iso(),
     )
-    return db.rpc("lottery_draw_complete", {"p_lottery_id": lottery_id, "p_record": record})
+    result = db.rpc("lottery_draw_complete", {"p_lottery_id": lottery_id, "p_record": record})
+    # the draw made the lottery's commissions payable: hand the orders to the consumer now, not in a minute
+    released = [str(order_id) for order_id in result.pop("commission_orders", None) or []]
+    result["commissions_released"] = len(released)
+    commission_queue.publish_released(released)
+    return result

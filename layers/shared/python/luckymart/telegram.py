@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qsl
@@ -15,6 +16,7 @@ from luckymart.errors import AppError
 
 FUTURE_SKEW_SECONDS = 60
 MAX_INIT_DATA_LENGTH = 8192
+_HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def _invalid(reason: str) -> AppError:
@@ -39,6 +41,8 @@ def verify_init_data(
     received_hash = fields.pop("hash", None)
     if not received_hash:
         raise _invalid("missing hash")
+    if not _HEX_SHA256.fullmatch(received_hash):  # compare_digest raises on non-ASCII text
+        raise _invalid("malformed hash")
 
     data_check_string = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
     secret_key = hmac.new(b"WebAppData", bot_token.encode(), hashlib.sha256).digest()
