@@ -39,7 +39,8 @@ EXTRA_SECRETS = {
     "draw-lottery": {"fairdraw_signing_key", "seed_encryption_key"},
     "admin-lotteries": {"fairdraw_signing_key", "seed_encryption_key"},
 }
-COMMISSION_PUBLISHERS = {"lottery-purchase", "auto-lottery-draw", "admin-commissions"}
+# the purchase enqueues, the draws release a lottery's commissions, the scheduled job and the DLQ replay re-send
+COMMISSION_PUBLISHERS = {"lottery-purchase", "auto-lottery-draw", "draw-lottery", "admin-commissions"}
 ALLOWED_HEADERS = {
     "authorization",
     "x-client-info",
