@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from init_data_py import sign
+from pydantic import ValidationError
 
 from infra.local.events import LocalContext, function_url_event
 from infra.local.secrets import LOCAL_BOT_TOKEN
@@ -69,11 +70,26 @@ def invoke(
     raw = body if isinstance(body, bytes) else (None if body is None else jsonutil.dumps(body).encode())
     event = function_url_event(method, headers=all_headers, body=raw, query=query)
     response = module.handler(event, LocalContext(function_name=name))
-    return Result(
+    result = Result(
         int(response["statusCode"]),
         jsonutil.loads(response["body"]) if response.get("body") else None,
         dict(response.get("headers") or {}),
     )
+    if result.status == 200:
+        assert_documented_shape(module.endpoint, result.body["data"])
+    return result
+
+
+def assert_documented_shape(endpoint: Any, data: Any) -> None:
+    """Every successful response any test produces must match the model openapi.json (and the TypeScript client)
+    documents for it: a field the SQL returns but the model lacks, or a wrong type, fails the test."""
+    model = endpoint.response_model
+    assert model is not None, f"{endpoint.name} documents no response model"
+    try:
+        for item in data if endpoint.list_response else [data]:
+            model.model_validate(item)
+    except ValidationError as exc:
+        raise AssertionError(f"{endpoint.name} answered a shape its response model does not document: {exc}") from None
 
 
 @dataclass

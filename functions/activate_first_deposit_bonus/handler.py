@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from luckymart import responses
 from luckymart.api import Call, EmptyBody, Endpoint
 
 endpoint = Endpoint(
     "activate-first-deposit-bonus",
+    response=responses.BonusActivation,
     body=EmptyBody,
     idempotent=True,
     summary="Activate the pending first-deposit bonus (needs an invited user); credits the BONUS wallet",

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from luckymart import responses
 from luckymart.api import Body, Call, Endpoint
 from luckymart.config import secret, settings
 from luckymart.sessions import hash_token, new_token
@@ -19,6 +20,7 @@ class AuthTelegramBody(Body):
 
 endpoint = Endpoint(
     "auth-telegram",
+    response=responses.SignIn,
     body=AuthTelegramBody,
     auth="none",
     summary="Sign in with Telegram Mini App initData; returns user, wallets and a new session",

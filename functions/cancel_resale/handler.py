@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint
 from luckymart.prize_fields import ResaleRef
 
 endpoint = Endpoint(
-    "cancel-resale", body=ResaleRef, summary="Cancel one's ACTIVE listing; the prize is PENDING again"
+    "cancel-resale",
+    response=responses.CancelledResale,
+    body=ResaleRef,
+    summary="Cancel one's ACTIVE listing; the prize is PENDING again",
 )
 
 

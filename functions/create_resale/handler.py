@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint
 from luckymart.money import Money
 from luckymart.prize_fields import PrizeRef
@@ -16,6 +17,7 @@ class CreateResaleBody(PrizeRef):
 
 endpoint = Endpoint(
     "create-resale",
+    response=responses.Resale,
     body=CreateResaleBody,
     summary="List a PENDING prize for resale; price within the configured band of the prize value",
 )

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint
 from luckymart.prize_fields import PrizeRef
 
@@ -32,6 +33,7 @@ class CreateShowoffBody(PrizeRef):
 
 endpoint = Endpoint(
     "create-showoff",
+    response=responses.Showoff,
     body=CreateShowoffBody,
     summary="Post a showoff for one's prize (content <= 2,000 chars, up to 9 https images); PENDING review",
 )

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BeforeValidator, Field
 
-from luckymart import uploads
+from luckymart import responses, uploads
 from luckymart.api import Body, Call, Endpoint
 
 ImageType = Annotated[
@@ -21,6 +21,7 @@ class UploadBody(Body):
 
 endpoint = Endpoint(
     "create-upload-url",
+    response=responses.UploadSlot,
     body=UploadBody,
     summary="Presigned S3 POST for a payment-proof image (jpeg/png/webp, at most 5 MB, valid 5 minutes)",
 )

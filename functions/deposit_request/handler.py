@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, StringConstraints
 
+from luckymart import responses
 from luckymart.api import Body, Call, Endpoint
 from luckymart.finance import Currency, PaymentMethod, ShortText
 from luckymart.money import Money
@@ -34,6 +35,7 @@ class DepositBody(Body):
 
 endpoint = Endpoint(
     "deposit-request",
+    response=responses.Deposit,
     body=DepositBody,
     idempotent=True,
     summary="Request a deposit; proof images are object keys from create-upload-url (at most 5)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from luckymart import responses
 from luckymart.api import Body, Call, Endpoint
 from luckymart.money import Money
 
@@ -14,6 +15,7 @@ class ExchangeBody(Body):
 
 endpoint = Endpoint(
     "exchange-balance",
+    response=responses.Exchange,
     body=ExchangeBody,
     idempotent=True,
     summary="Exchange BALANCE into LUCKY_COIN; returns the new balances",

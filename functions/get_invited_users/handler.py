@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint, PageQuery, page_of
 
 endpoint = Endpoint(
     "get-invited-users",
+    response=responses.InvitedUser,
     body=PageQuery,
     read_only=True,
     list_response=True,

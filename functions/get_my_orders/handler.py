@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint, PageQuery, page_of
 
 
@@ -13,6 +14,7 @@ class OrdersQuery(PageQuery):
 
 endpoint = Endpoint(
     "get-my-orders",
+    response=responses.MyOrder,
     body=OrdersQuery,
     read_only=True,
     list_response=True,

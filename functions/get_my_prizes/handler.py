@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint, PageQuery, page_of
 
 PrizeStatus = Literal["PENDING", "SHIPPING", "SHIPPED", "DELIVERED", "RESELLING", "RESOLD"]
@@ -18,6 +19,7 @@ class MyPrizesQuery(PageQuery):
 
 endpoint = Endpoint(
     "get-my-prizes",
+    response=responses.Prize,
     body=MyPrizesQuery,
     read_only=True,
     list_response=True,

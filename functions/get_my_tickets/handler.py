@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import AliasChoices, Field
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint, PageQuery, page_of
 
 
@@ -16,6 +17,7 @@ class TicketsQuery(PageQuery):
 
 endpoint = Endpoint(
     "get-my-tickets",
+    response=responses.Ticket,
     body=TicketsQuery,
     read_only=True,
     list_response=True,

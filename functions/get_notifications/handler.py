@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint, PageQuery, page_of
 
 
@@ -14,6 +15,7 @@ class NotificationsQuery(PageQuery):
 
 endpoint = Endpoint(
     "get-notifications",
+    response=responses.Notification,
     body=NotificationsQuery,
     read_only=True,
     list_response=True,

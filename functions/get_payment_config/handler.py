@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field
 
+from luckymart import responses
 from luckymart.api import Body, Call, Endpoint
 from luckymart.finance import PaymentKind
 
@@ -17,6 +18,7 @@ class PaymentConfigQuery(Body):
 
 endpoint = Endpoint(
     "get-payment-config",
+    response=responses.PaymentMethods,
     body=PaymentConfigQuery,
     auth="none",
     read_only=True,

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint, PageQuery, page_of
 from luckymart.finance import WalletType
 
@@ -16,6 +17,7 @@ class TransactionsQuery(PageQuery):
 
 endpoint = Endpoint(
     "get-transactions",
+    response=responses.LedgerEntry,
     body=TransactionsQuery,
     read_only=True,
     list_response=True,

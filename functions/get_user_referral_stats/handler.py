@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from luckymart import responses
 from luckymart.api import Call, EmptyBody, Endpoint
 
 endpoint = Endpoint(
     "get-user-referral-stats",
+    response=responses.ReferralStats,
     body=EmptyBody,
     read_only=True,
     summary="Referral statistics: invited users per level (1-3), total/pending/paid commission, "

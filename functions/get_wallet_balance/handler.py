@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from luckymart import responses
 from luckymart.api import Call, EmptyBody, Endpoint
 
 endpoint = Endpoint(
     "get-wallet-balance",
+    response=responses.WalletBalance,
     body=EmptyBody,
     read_only=True,
     summary="The caller's wallets (balance, frozen, totals) and the first-deposit bonus status",

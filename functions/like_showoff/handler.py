@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import AliasChoices, Field
 
+from luckymart import responses
 from luckymart.api import Body, Call, Endpoint
 
 
@@ -14,7 +15,9 @@ class LikeBody(Body):
     showoff_id: UUID = Field(validation_alias=AliasChoices("showoff_id", "showoffId", "post_id"))
 
 
-endpoint = Endpoint("like-showoff", body=LikeBody, summary="Like or unlike (toggle) an approved showoff")
+endpoint = Endpoint(
+    "like-showoff", response=responses.Like, body=LikeBody, summary="Like or unlike (toggle) an approved showoff"
+)
 
 
 @endpoint

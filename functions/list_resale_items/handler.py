@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import AliasChoices, Field
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint, PageQuery, page_of
 
 
@@ -20,6 +21,7 @@ class MarketQuery(PageQuery):
 
 endpoint = Endpoint(
     "list-resale-items",
+    response=responses.MarketItem,
     body=MarketQuery,
     auth="none",
     read_only=True,

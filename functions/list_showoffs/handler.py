@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint, PageQuery, page_of
 
 
@@ -17,6 +18,7 @@ class ShowoffFeedQuery(PageQuery):
 
 endpoint = Endpoint(
     "list-showoffs",
+    response=responses.Showoff,
     body=ShowoffFeedQuery,
     auth="optional",
     read_only=True,

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from luckymart import responses
 from luckymart.api import Call, EmptyBody, Endpoint
 
-endpoint = Endpoint("logout", body=EmptyBody, summary="Revoke the current session")
+endpoint = Endpoint(
+    "logout",
+    response=responses.LoggedOut,
+    body=EmptyBody,
+    summary="Revoke the current session",
+)
 
 
 @endpoint

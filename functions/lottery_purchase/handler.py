@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, Strict
+from pydantic import AliasChoices, BeforeValidator, Field, Strict
 
+from luckymart import responses
 from luckymart.api import Body, Call, Endpoint
 from luckymart.commission_queue import publish_after_commit
 from luckymart.config import secret
@@ -28,20 +28,11 @@ class PurchaseBody(Body):
     )
 
 
-class PurchaseResponse(BaseModel):
-    order: dict[str, Any]
-    ticket_numbers: list[int]
-    participation_codes: list[str]
-    remaining_balance: Decimal = Field(description="balance left in the paying wallet (a JSON number)")
-    wallet_type: str
-    is_sold_out: bool
-
-
 endpoint = Endpoint(
     "lottery-purchase",
     body=PurchaseBody,
     idempotent=True,
-    response=PurchaseResponse,
+    response=responses.Purchase,
     summary="Buy lottery tickets with the BALANCE, LUCKY_COIN or BONUS wallet (Idempotency-Key supported)",
 )
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import AliasChoices, Field, model_validator
 
+from luckymart import responses
 from luckymart.api import Body, Call, Endpoint
 
 
@@ -25,6 +26,7 @@ class MarkReadBody(Body):
 
 endpoint = Endpoint(
     "mark-notifications-read",
+    response=responses.NotificationsRead,
     body=MarkReadBody,
     summary="Mark notifications read: `ids` (up to 100) or `all: true`; returns the new unread count",
 )

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint
 from luckymart.prize_fields import ResalePaymentMethod, ResaleRef
 
@@ -20,6 +21,7 @@ class PurchaseResaleBody(ResaleRef):
 
 endpoint = Endpoint(
     "purchase-resale",
+    response=responses.ResaleBought,
     body=PurchaseResaleBody,
     idempotent=True,
     summary="Buy a resale listing with BALANCE or LUCKY_COIN (default LUCKY_COIN); Idempotency-Key supported",

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, model_validator
 
+from luckymart import responses
 from luckymart.api import Call, Endpoint
 from luckymart.prize_fields import PrizeRef
 
@@ -43,6 +44,7 @@ class ShippingBody(PrizeRef):
 
 endpoint = Endpoint(
     "request-shipping",
+    response=responses.ShippingRequested,
     body=ShippingBody,
     summary="Request delivery of a PENDING prize (country defaults to Tajikistan); the prize becomes SHIPPING",
 )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from luckymart import responses
 from luckymart.api import Call, EmptyBody, Endpoint
 
 endpoint = Endpoint(
     "validate-session",
+    response=responses.SessionCheck,
     body=EmptyBody,
     read_only=True,
     summary="Check the session token; returns the user and the session's expiry",

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AliasChoices, Field
 
-from luckymart import draws
+from luckymart import draws, responses
 from luckymart.api import Body, Call, Endpoint
 
 MAX_TICKETS_PAGE = 10_000
@@ -22,6 +22,7 @@ class VerifyQuery(Body):
 
 endpoint = Endpoint(
     "verify-draw",
+    response=responses.DrawVerification,
     body=VerifyQuery,
     auth="none",
     read_only=True,

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field
 
+from luckymart import responses
 from luckymart.api import Body, Call, Endpoint
 from luckymart.finance import Currency, PaymentMethod, ShortText
 from luckymart.money import Money
@@ -47,6 +48,7 @@ class WithdrawalBody(Body):
 
 endpoint = Endpoint(
     "withdrawal-request",
+    response=responses.Withdrawal,
     body=WithdrawalBody,
     idempotent=True,
     summary="Request a withdrawal from BALANCE; the amount is frozen until an admin pays or rejects it",
