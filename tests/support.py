@@ -89,7 +89,9 @@ def assert_documented_shape(endpoint: Any, data: Any) -> None:
         for item in data if endpoint.list_response else [data]:
             model.model_validate(item)
     except ValidationError as exc:
-        raise AssertionError(f"{endpoint.name} answered a shape its response model does not document: {exc}") from None
+        raise AssertionError(
+            f"{endpoint.name} answered a shape its response model does not document: {exc}"
+        ) from None
 
 
 @dataclass
