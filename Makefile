@@ -35,12 +35,19 @@ format: deps
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
-openapi: deps  ## regenerate openapi.json from the handlers' models
-	$(PY) -m scripts.openapi > openapi.json
+TS_TYPES := clients/typescript/src/api-types.ts
 
-openapi-check: deps  ## the committed openapi.json matches the code
+openapi: deps  ## regenerate openapi.json from the handlers' models, and the TypeScript client's types from it
+	$(PY) -m scripts.openapi > openapi.json
+	npm run --prefix clients/typescript --silent generate
+
+openapi-check: deps  ## the committed openapi.json and TypeScript types match the code
 	@$(PY) -m scripts.openapi | diff -q - openapi.json >/dev/null || \
 	  (echo "openapi.json is stale: run 'make openapi' and commit it"; exit 1)
+	@TYPES_OUT=.api-types.check.ts npm run --prefix clients/typescript --silent generate >/dev/null 2>&1 && \
+	  diff -q clients/typescript/.api-types.check.ts $(TS_TYPES) >/dev/null; \
+	  status=$$?; rm -f clients/typescript/.api-types.check.ts; \
+	  [ $$status -eq 0 ] || (echo "$(TS_TYPES) is stale: run 'make openapi' and commit it"; exit 1)
 
 soak: deps  ## 10-minute soak with fault injection (a 60 s soak is part of make test)
 	$(PY) -m tests.soak.soak --seconds 600

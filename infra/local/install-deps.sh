@@ -20,8 +20,11 @@ command -v uv >/dev/null || python3 -m pip install --quiet uv
 uv sync --frozen --compile-bytecode --quiet
 bash infra/local/fetch-postgrest.sh >/dev/null
 # The AWS packager (osls + plugin, pinned by package-lock.json); skipped while node_modules matches the lockfile.
-lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ "$(cat node_modules/.lock.sha256 2>/dev/null)" != "$lock_sum" ]; then
-  npm ci --no-audit --no-fund --loglevel=error >/dev/null
-  echo "$lock_sum" >node_modules/.lock.sha256
-fi
+# The same for the typed TypeScript client's generator and compiler (clients/typescript).
+for dir in . clients/typescript; do
+  lock_sum=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$dir/node_modules/.lock.sha256" 2>/dev/null)" != "$lock_sum" ]; then
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+    echo "$lock_sum" >"$dir/node_modules/.lock.sha256"
+  fi
+done

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999999999.99")  # numeric(18,2)
@@ -27,7 +27,12 @@ def parse_amount(value: Any) -> Decimal:
     return amount.quantize(CENT)
 
 
-Money = Annotated[Decimal, BeforeValidator(parse_amount), PlainSerializer(lambda d: d, return_type=Decimal)]
+Money = Annotated[
+    Decimal,
+    BeforeValidator(parse_amount),
+    PlainSerializer(lambda d: d, return_type=Decimal),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "description": "a JSON number, at most 2 decimals"}),
+]
 
 
 def parse_admin_amount(value: Any) -> Decimal:
