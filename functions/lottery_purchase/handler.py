@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, Strict
 
+from luckymart import receipts
 from luckymart.api import Body, Call, Endpoint
 from luckymart.commission_queue import publish_after_commit
 from luckymart.config import secret
@@ -35,6 +36,11 @@ class PurchaseResponse(BaseModel):
     remaining_balance: Decimal = Field(description="balance left in the paying wallet (a JSON number)")
     wallet_type: str
     is_sold_out: bool
+    receipt: dict[str, Any] = Field(
+        description="signed purchase receipt (luckymart-receipt-v1, docs/fairness.md): lottery_id, "
+        "commitment_hash, order, buyer_ref, tickets [{seq, ticket_number, ticket_id, leaf_hash}], purchased_at, "
+        "receipt_public_key, receipt_signature (Ed25519, base64url, over the canonical JSON of the rest)"
+    )
 
 
 endpoint = Endpoint(
@@ -60,7 +66,7 @@ def purchase(call: Call[PurchaseBody]) -> Any:
     # After commit: a lost publish is re-sent from the outbox by the scheduled job, a duplicate pays nothing twice.
     if result.pop("commission_queued", False):
         publish_after_commit(result["order"]["id"])
-    return result
+    return {**result, "receipt": receipts.issue(result["receipt"], result["order"])}
 
 
 handler = endpoint.handler
