@@ -29,3 +29,5 @@ if [ "$(cat node_modules/.lock.sha256 2>/dev/null)" != "$lock_sum" ]; then
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   echo "$lock_sum" >node_modules/.lock.sha256
 fi
+# The verification page's Ed25519 fallback, vendored from node_modules (no CDN at run time).
+.venv/bin/python scripts/build_verify_page.py

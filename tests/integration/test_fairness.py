@@ -12,34 +12,11 @@ import pytest
 
 from luckymart import fairdraw
 from scripts import verify_draw
+from tests.golden_vectors import mth, reference_path
 from tests.support import invoke, sign_in
 from tests.support_lottery import create_lottery, force_draw_time_passed, fund
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
-
-
-# ---------------------------------------------------------------- an independent RFC 6962 reference (§2.1.1)
-def mth(leaves: list[bytes]) -> bytes:
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return leaves[0]
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    return fairdraw.node_hash(mth(leaves[:k]), mth(leaves[k:]))
-
-
-def reference_path(index: int, leaves: list[bytes]) -> list[bytes]:
-    """PATH(m, D[n]) of RFC 6962 over leaf HASHES, bottom-up (the deepest sibling first)."""
-    if len(leaves) <= 1:
-        return []
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    if index < k:
-        return [*reference_path(index, leaves[:k]), mth(leaves[k:])]
-    return [*reference_path(index - k, leaves[k:]), mth(leaves[:k])]
 
 
 def page_through(lottery_id: str) -> dict[str, Any]:
