@@ -6,8 +6,8 @@
 
 The only third-party code is @noble/ed25519 (pinned in package-lock.json, audited v1 line), used when the browser's
 WebCrypto has no Ed25519. It is bundled here, at build time, the way a bundler honours its package.json
-`"browser": {"crypto": false}`: the Node `crypto` import is dropped (the browser build uses WebCrypto only). The page
-never loads code from a CDN.
+`"browser": {"crypto": false}`: the Node `crypto` import is dropped (the browser build uses WebCrypto only).
+The page never loads code from a CDN.
 """
 
 from __future__ import annotations
