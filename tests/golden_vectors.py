@@ -49,7 +49,7 @@ def reference_path(index: int, leaves: list[bytes]) -> list[bytes]:
 def build() -> dict[str, Any]:
     key = fairdraw.private_key(OPERATOR_KEY.hex())
     receipt_key = fairdraw.private_key(RECEIPT_KEY.hex())
-    tickets = [
+    tickets: list[dict[str, Any]] = [
         {"seq": i, "ticket_id": f"t{i}", "ticket_number": 1_000_000 + i, "buyer_ref": f"u{i}"}
         for i in range(1, 11)
     ]
