@@ -148,6 +148,10 @@ def test_real_lottery_before_and_after_the_draw(
     assert after["steps"] == dict.fromkeys(STEPS, "ok")
     winner = browser.find_element("css selector", "#step-winner .text").text
     assert winner.startswith("Выигрышный билет 10000")
+    # pages of 5 tickets: the 12 entries come in 3 pages, requested ahead while one is hashed
+    paged = run_page(browser, page.replace("&lang=ru", "&lang=tg&page_size=5"))
+    assert paged["verdict"] == "valid" and paged["steps"] == dict.fromkeys(STEPS, "ok")
+    assert browser.find_element("id", "verdict").text.startswith("ДУРУСТ")
 
 
 def _tickets(data: dict[str, Any]) -> list[dict[str, Any]]:

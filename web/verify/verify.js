@@ -1,13 +1,14 @@
 // fairdraw-v1 verification in the browser (docs/fairness.md): the checks of scripts/verify_draw.py plus purchase
 // receipts and RFC 6962 inclusion proofs. No DOM here; page.js renders the steps.
 // SHA-256 and HMAC come from WebCrypto; Ed25519 too where the browser has it, else the vendored @noble/ed25519.
-// Memory stays bounded whatever the lottery size: one page of tickets (plus the prefetched next one), one Merkle
+// Memory stays bounded whatever the lottery size: a few pages of tickets (one hashed, PREFETCH in flight), one Merkle
 // block root per 1,024 tickets and an 8-byte fingerprint slot per ticket for the duplicate-id check.
 
 const subtle = globalThis.crypto.subtle;
 const utf8 = new TextEncoder();
 const BLOCK = 1024;
 const TICKET_NUMBER_BASE = 1000000;
+const PREFETCH = 3; // pages requested ahead of the one being hashed: at most 4 pages (~500 KB) in memory
 
 export const STEPS = [
   "key", "commitment_signature", "entries", "receipt_signature", "receipt_lottery", "proofs", "tickets",
@@ -310,7 +311,8 @@ export async function verifyLottery({
     });
   } else for (const id of DRAW_STEPS) set(id, "pending", { status: first.status });
 
-  // One pass over the list, page by page: order, numbering, unique ids, the receipt's tickets, the winner, the root.
+  // One pass over the list, page by page (page k holds seq k*pageSize+1 ..; PREFETCH pages in flight): order,
+  // numbering, unique ids, the receipt's tickets, the winner, the root.
   let brokenAt = null;
   let expected = 1;
   let winnerTicket = null;
@@ -318,13 +320,14 @@ export async function verifyLottery({
   let changed = null;
   const ids = new IdSet(count);
   const merkle = new MerkleStream();
-  let current = first;
+  const pages = Math.ceil(count / pageSize);
+  const inflight = new Map([[0, Promise.resolve(first)]]);
   set("tickets", "running", { done: 0, count });
   await guard("tickets", async () => {
-    for (;;) {
-      const items = current.tickets.items;
-      const next = expected - 1 + items.length;
-      const prefetch = items.length && next < count ? page(next) : null;
+    for (let k = 0; k < pages; k++) {
+      for (let j = k + 1; j <= k + PREFETCH && j < pages; j++) if (!inflight.has(j)) inflight.set(j, page(j * pageSize));
+      const items = (await inflight.get(k)).tickets.items;
+      inflight.delete(k);
       for (const t of items) {
         const seq = Number(t.seq);
         if (brokenAt === null && (seq !== expected || Number(t.ticket_number) !== TICKET_NUMBER_BASE + seq || !ids.add(String(t.ticket_id)))) {
@@ -341,8 +344,6 @@ export async function verifyLottery({
       await merkle.add(await Promise.all(items.map((t) => leafHash(t.seq, t.ticket_id, t.buyer_ref))));
       onPage(expected - 1);
       report("tickets", "running", { done: expected - 1, count });
-      if (!prefetch) break;
-      current = await prefetch;
     }
     if (expected - 1 !== count && brokenAt === null) brokenAt = Math.min(expected, count);
     set("tickets", brokenAt === null ? "ok" : "fail", { count, seq: brokenAt });
