@@ -2,7 +2,7 @@
 and the chunk layer's cost at 1k/100k/1M tickets, and the verification page's time and JS heap in headless
 Chromium for 1k/100k/1M tickets (drawn lotteries on a private stack, pages fetched through the local gateway).
 
-    python -m bench.fairness [--sizes 1000,100000,1000000] [--purchases 300]
+    python -m bench.fairness [--sizes 1000,100000,1000000] [--purchases 300]     (--sizes "": purchases only)
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ def purchase_latency(pg: psycopg.Connection, rounds: int, per_round: int) -> Non
     unsigned: list[float] = []
     issue = receipts.issue
     try:
-        for _ in range(rounds):
-            for mode, samples in (("signed", signed), ("unsigned", unsigned)):
+        for round_ in range(rounds):
+            modes = [("signed", signed), ("unsigned", unsigned)]
+            for mode, samples in modes if round_ % 2 else modes[::-1]:  # ABBA: no order bias
                 receipts.issue = issue if mode == "signed" else (lambda material, order: dict(material))
                 samples.extend(timed(buy, per_round, warmup=3))
     finally:
@@ -182,7 +183,7 @@ def main() -> None:
     with private_stack() as stack, psycopg.connect(stack.database_url, autocommit=True) as pg:
         purchase_latency(pg, rounds=10, per_round=max(1, args.purchases // 10))
         with chromium() as driver:
-            for size in (int(s) for s in args.sizes.split(",")):
+            for size in (int(s) for s in args.sizes.split(",") if s):
                 one_size(stack, pg, driver, size)
 
 
