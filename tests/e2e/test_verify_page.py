@@ -7,6 +7,7 @@ import base64
 import copy
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -15,6 +16,7 @@ from selenium import webdriver
 
 from infra.local.stack import Stack
 from luckymart import fairdraw
+from scripts import verify_draw
 from tests import golden_vectors
 from tests.conftest import truncate_all
 from tests.support import invoke, sign_in
@@ -131,9 +133,17 @@ def draw(pg: psycopg.Connection, lottery_id: str) -> None:
 
 
 def test_real_lottery_before_and_after_the_draw(
-    browser: webdriver.Chrome, pg: psycopg.Connection, stack: Stack, sold_out: dict[str, Any]
+    browser: webdriver.Chrome, pg: psycopg.Connection, stack: Stack, sold_out: dict[str, Any], tmp_path: Path
 ) -> None:
     lottery_id, receipt = sold_out["lottery"]["id"], sold_out["receipt"]
+    # the Python verifier, over HTTP before the draw: the frozen entries and the receipt
+    receipt_file = tmp_path / "receipt.json"
+    receipt_file.write_text(json.dumps({"receipt": receipt}))
+    keys = gateway_source(stack.api_url)("verify-draw", {"lottery_id": lottery_id})
+    args = ["--url", f"{stack.api_url}/functions/v1/verify-draw", "--lottery-id", lottery_id,
+            "--public-key", keys["operator_public_key"], "--receipt", str(receipt_file),
+            "--receipt-key", keys["receipt_public_key"]]  # fmt: skip
+    assert verify_draw.main(args) == 0
     page = f"{stack.api_url}/verify/?lottery={lottery_id}&ticket=1000011&lang=ru{fragment(receipt)}"
 
     before = run_page(browser, page)  # served by the local gateway, keys from its config.json
@@ -245,3 +255,13 @@ def test_each_doctored_record_fails_at_its_step(
         assert found == expected, result
     for step in expected:
         assert browser.find_element("id", f"step-{step}").get_attribute("data-status") == "fail"
+
+
+def test_a_ticket_that_is_not_in_the_entries_fails_its_proof(
+    browser: webdriver.Chrome, stack: Stack, sold_out: dict[str, Any]
+) -> None:
+    lottery_id = sold_out["lottery"]["id"]
+    result = run_page(browser, f"{stack.api_url}/verify/?lottery={lottery_id}&ticket=1000013&lang=en")
+    assert result["verdict"] == "invalid" and failing(result) == {"proofs"}
+    text = browser.find_element("css selector", "#step-proofs .text").text
+    assert "no such ticket in this lottery" in text
