@@ -23,6 +23,7 @@ BENCHMARKS = [
     "bench.commissions",
     "bench.purchase",
     "bench.draw_million",
+    "bench.fairness",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

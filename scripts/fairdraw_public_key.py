@@ -1,7 +1,10 @@
-"""Prints the fair-draw operator's public key (hex) for a private key given as hex on stdin — the value to put in
-config/<stage>.yml `fairdrawPublicKey` and to publish for verifiers:
+"""Prints the Ed25519 public key (hex) for a private key given as hex on stdin — the value to put in
+config/<stage>.yml `fairdrawPublicKey` (draw key) or `receiptPublicKey` (purchase-receipt key) and to publish
+for verifiers:
 
     aws ssm get-parameter --with-decryption --name /luckymart/prod/fairdraw_signing_key \\
+        --query Parameter.Value --output text | python scripts/fairdraw_public_key.py
+    aws ssm get-parameter --with-decryption --name /luckymart/prod/receipt_signing_key \\
         --query Parameter.Value --output text | python scripts/fairdraw_public_key.py
 """
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import AliasChoices, BeforeValidator, Field, Strict
 
-from luckymart import responses
+from luckymart import receipts, responses
 from luckymart.api import Body, Call, Endpoint
 from luckymart.commission_queue import publish_after_commit
 from luckymart.config import secret
@@ -51,7 +51,7 @@ def purchase(call: Call[PurchaseBody]) -> Any:
     # After commit: a lost publish is re-sent from the outbox by the scheduled job, a duplicate pays nothing twice.
     if result.pop("commission_queued", False):
         publish_after_commit(result["order"]["id"])
-    return result
+    return {**result, "receipt": receipts.issue(result["receipt"], result["order"])}
 
 
 handler = endpoint.handler

@@ -1,5 +1,6 @@
-"""verify-draw (public): the fair-draw commitment of a lottery, and after its draw the signed record and a page
-of its entries, plus the operator's public key. `scripts/verify_draw.py` checks the output independently."""
+"""verify-draw (public): the fair-draw commitment of a lottery; from sell-out the frozen entries (root, count) and
+a page of the ticket list; after the draw the signed record; and the operator's and the receipt key's public keys.
+`scripts/verify_draw.py` and the page under /verify/ check the output independently (docs/fairness.md)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from uuid import UUID
 
 from pydantic import AliasChoices, Field
 
-from luckymart import draws, responses
+from luckymart import draws, receipts, responses
 from luckymart.api import Body, Call, Endpoint
 
-MAX_TICKETS_PAGE = 10_000
+# At most 1,000 tickets (~120 KB) per unauthenticated request (issue 15 #14; it was 10,000 = 1.19 MB).
+MAX_TICKETS_PAGE = 1_000
 
 
 class VerifyQuery(Body):
@@ -26,7 +28,8 @@ endpoint = Endpoint(
     body=VerifyQuery,
     auth="none",
     read_only=True,
-    summary="Public fair-draw data: commitment, signed record, entries page (tickets_limit/offset), public key",
+    summary="Public fair-draw data: commitment; from sell-out the frozen entries and a ticket page "
+    "(tickets_limit <= 1000, tickets_offset); after the draw the signed record; operator and receipt public keys",
 )
 
 
@@ -40,7 +43,11 @@ def verify_draw(call: Call[VerifyQuery]) -> Any:
             "p_tickets_offset": call.body.tickets_offset,
         },
     )
-    return {**result, "operator_public_key": draws.operator_public_key()}
+    return {
+        **result,
+        "operator_public_key": draws.operator_public_key(),
+        "receipt_public_key": receipts.public_key(),
+    }
 
 
 handler = endpoint.handler

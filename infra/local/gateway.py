@@ -4,6 +4,7 @@
                             connections after HEAD, so pooled upstream connections would break)
   /functions/v1/<name>   -> a Function URL event (payload 2.0) handed to the real handler of functions/<name>
   /openapi.json          -> the generated API description
+  /verify/               -> the static verification page (web/verify/; an S3 origin on AWS)
 
 Only user functions (those exposing an `endpoint`) are reachable: system and admin functions have no URL.
 """
@@ -21,6 +22,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
+from infra.local import verify_page
 from infra.local.events import LocalContext, function_url_event
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +82,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._invoke(name, "/" + rest, url.query, body)
         elif url.path == "/openapi.json":
             self._send(200, {"content-type": "application/json"}, (ROOT / "openapi.json").read_bytes())
+        elif url.path == "/verify" or url.path.startswith("/verify/"):
+            self._send(*verify_page.serve(url.path))
         elif url.path == "/health":
             self._send(200, {"content-type": "application/json"}, b'{"ok":true}')
         else:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the local stack and the tests need on a fresh Debian/Ubuntu x86-64 machine:
-# PostgreSQL 15 (Debian package), Node.js/npm (for the PostgREST binary and the packager), uv, the locked
+# PostgreSQL 15 (Debian package), Node.js/npm (for the PostgREST binary and the packager), Chromium + chromedriver
+# (the verification page's browser tests), uv, the locked
 # Python environment, the pinned PostgREST binary, and the AWS packager from package-lock.json. Idempotent: skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,6 +11,9 @@ need_apt=()
 command -v psql >/dev/null || need_apt+=(postgresql-client-15)
 command -v npm >/dev/null || need_apt+=(nodejs npm)
 command -v runuser >/dev/null || need_apt+=(util-linux)
+# The verification page's tests drive a real headless Chromium (Debian's browser and its WebDriver).
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
@@ -28,3 +32,5 @@ for dir in . clients/typescript; do
     echo "$lock_sum" >"$dir/node_modules/.lock.sha256"
   fi
 done
+# The verification page's Ed25519 fallback, vendored from node_modules (no CDN at run time).
+.venv/bin/python scripts/build_verify_page.py

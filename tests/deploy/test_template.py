@@ -17,7 +17,8 @@ pytestmark = pytest.mark.unit
 USER_FUNCTIONS = {
     "auth-telegram", "validate-session", "logout", "get-wallet-balance", "get-transactions", "exchange-balance",
     "get-payment-config", "deposit-request", "withdrawal-request", "activate-first-deposit-bonus",
-    "create-upload-url", "lottery-purchase", "get-my-tickets", "get-my-orders", "verify-draw", "get-my-prizes",
+    "create-upload-url", "lottery-purchase", "get-my-tickets", "get-my-orders", "verify-draw", "get-ticket-proof",
+    "get-my-prizes",
     "request-shipping", "create-resale", "list-resale-items", "purchase-resale", "cancel-resale",
     "get-user-referral-stats", "get-invited-users", "create-showoff", "list-showoffs", "like-showoff",
     "get-notifications", "mark-notifications-read",
@@ -34,7 +35,7 @@ SHARED_ENV = {
 # Secrets each function may read besides the service-role key; everything else is denied by omission.
 EXTRA_SECRETS = {
     "auth-telegram": {"telegram_bot_token"},
-    "lottery-purchase": {"referral_pepper"},
+    "lottery-purchase": {"referral_pepper", "receipt_signing_key"},
     "auto-lottery-draw": {"fairdraw_signing_key", "seed_encryption_key"},
     "draw-lottery": {"fairdraw_signing_key", "seed_encryption_key"},
     "admin-lotteries": {"fairdraw_signing_key", "seed_encryption_key"},
@@ -221,6 +222,7 @@ def test_functions_read_configuration_from_the_environment_and_secrets_from_ssm(
     assert functions["admin-commissions"].environment["COMMISSION_DLQ_URL"] == {"Ref": "CommissionDeadLetterQueue"}
     # the public verifier publishes the operator's public key from config, with no access to the private key
     assert functions["verify-draw"].environment["FAIRDRAW_PUBLIC_KEY"] == config["fairdrawPublicKey"]
+    assert functions["verify-draw"].environment["RECEIPT_PUBLIC_KEY"] == config["receiptPublicKey"]
 
 
 SECRET_LOOKING = [

@@ -54,7 +54,7 @@ def scheduler_tick() -> dict[str, Any]:
 
 
 def full_record(lottery_id: str) -> dict[str, Any]:
-    result = invoke("verify-draw", method="GET", query=f"lottery_id={lottery_id}&tickets_limit=10000")
+    result = invoke("verify-draw", method="GET", query=f"lottery_id={lottery_id}&tickets_limit=1000")
     assert result.status == 200, result.body
     return dict(result.data)
 

@@ -248,6 +248,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/functions/v1/get-ticket-proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public inclusion proofs (RFC 6962 audit paths) of up to 100 tickets (at most 4 blocks of 1,024) against the entries root frozen at sell-out */
+        get: operations["get_ticket_proof_get"];
+        put?: never;
+        /** Public inclusion proofs (RFC 6962 audit paths) of up to 100 tickets (at most 4 blocks of 1,024) against the entries root frozen at sell-out */
+        post: operations["get_ticket_proof"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/functions/v1/get-transactions": {
         parameters: {
             query?: never;
@@ -465,10 +483,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public fair-draw data: commitment, signed record, entries page (tickets_limit/offset), public key */
+        /** Public fair-draw data: commitment; from sell-out the frozen entries and a ticket page (tickets_limit <= 1000, tickets_offset); after the draw the signed record; operator and receipt public keys */
         get: operations["verify_draw_get"];
         put?: never;
-        /** Public fair-draw data: commitment, signed record, entries page (tickets_limit/offset), public key */
+        /** Public fair-draw data: commitment; from sell-out the frozen entries and a ticket page (tickets_limit <= 1000, tickets_offset); after the draw the signed record; operator and receipt public keys */
         post: operations["verify_draw"];
         delete?: never;
         options?: never;
@@ -690,6 +708,7 @@ export interface components {
             commitment: {
                 [key: string]: unknown;
             } | null;
+            entries: components["schemas"]["FrozenEntries"] | null;
             /**
              * Lottery Id
              * Format: uuid
@@ -697,6 +716,8 @@ export interface components {
             lottery_id: string;
             /** Operator Public Key */
             operator_public_key: string;
+            /** Receipt Public Key */
+            receipt_public_key: string;
             /** Record */
             record: {
                 [key: string]: unknown;
@@ -773,6 +794,22 @@ export interface components {
             required_invites: number;
             /** Status */
             status: string;
+        };
+        /**
+         * FrozenEntries
+         * @description The ticket list frozen at sell-out: the RFC 6962 root over `leaf` strings of every ticket in seq order.
+         */
+        FrozenEntries: {
+            /** Count */
+            count: number;
+            /** Frozen At */
+            frozen_at: string | null;
+            /** Leaf */
+            leaf: string;
+            /** Root */
+            root: string;
+            /** Scheme */
+            scheme: string;
         };
         /** InvitedUser */
         InvitedUser: {
@@ -1345,6 +1382,16 @@ export interface components {
              */
             won_at: string;
         };
+        /** ProofQuery */
+        ProofQuery: {
+            /**
+             * Lottery Id
+             * Format: uuid
+             */
+            lottery_id: string;
+            /** Ticket Numbers */
+            ticket_numbers: number[];
+        };
         /** Purchase */
         Purchase: {
             /** Is Sold Out */
@@ -1352,6 +1399,7 @@ export interface components {
             order: components["schemas"]["Order"];
             /** Participation Codes */
             participation_codes: string[];
+            receipt: components["schemas"]["Receipt"];
             /**
              * Remaining Balance
              * @description exact decimal amount (2 places)
@@ -1390,6 +1438,53 @@ export interface components {
              * Format: uuid
              */
             resale_id: string;
+        };
+        /**
+         * Receipt
+         * @description A signed purchase receipt (luckymart-receipt-v1, docs/fairness.md): Ed25519 over the canonical JSON of the
+         *     other fields, with the receipt key that verify-draw publishes.
+         */
+        Receipt: {
+            /** Buyer Ref */
+            buyer_ref: string;
+            /** Commitment Hash */
+            commitment_hash: string;
+            /** Format */
+            format: string;
+            /**
+             * Lottery Id
+             * Format: uuid
+             */
+            lottery_id: string;
+            /**
+             * Order Id
+             * Format: uuid
+             */
+            order_id: string;
+            /** Order Number */
+            order_number: string;
+            /** Purchased At */
+            purchased_at: string;
+            /** Receipt Public Key */
+            receipt_public_key: string;
+            /** Receipt Signature */
+            receipt_signature: string;
+            /** Tickets */
+            tickets: components["schemas"]["ReceiptTicket"][];
+        };
+        /** ReceiptTicket */
+        ReceiptTicket: {
+            /** Leaf Hash */
+            leaf_hash: string;
+            /** Seq */
+            seq: number;
+            /**
+             * Ticket Id
+             * Format: uuid
+             */
+            ticket_id: string;
+            /** Ticket Number */
+            ticket_number: number;
         };
         /** ReferralStats */
         ReferralStats: {
@@ -1782,6 +1877,37 @@ export interface components {
             title: string;
             /** Winning Ticket Number */
             winning_ticket_number: number | null;
+        };
+        /** TicketProof */
+        TicketProof: {
+            /** Audit Path */
+            audit_path: string[];
+            /** Buyer Ref */
+            buyer_ref: string;
+            /** Leaf Hash */
+            leaf_hash: string;
+            /** Leaf Index */
+            leaf_index: number;
+            /** Seq */
+            seq: number;
+            /**
+             * Ticket Id
+             * Format: uuid
+             */
+            ticket_id: string;
+            /** Ticket Number */
+            ticket_number: number;
+        };
+        /** TicketProofs */
+        TicketProofs: {
+            entries: components["schemas"]["FrozenEntries"];
+            /**
+             * Lottery Id
+             * Format: uuid
+             */
+            lottery_id: string;
+            /** Proofs */
+            proofs: components["schemas"]["TicketProof"][];
         };
         /** TicketsQuery */
         TicketsQuery: {
@@ -3678,6 +3804,169 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["PaymentMethods"];
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED or SESSION_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND (also for other users' objects) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL: details hold only a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_ticket_proof_get: {
+        parameters: {
+            query?: {
+                lottery_id?: string;
+                ticket_numbers?: number[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TicketProofs"];
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED or SESSION_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND (also for other users' objects) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL: details hold only a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_ticket_proof: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ProofQuery"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TicketProofs"];
                         /** @constant */
                         success: true;
                     };

@@ -309,6 +309,12 @@ begin
    where lottery_id = p_lottery_id;
 
   return private.idempotency_finish(v_user.id, 'lottery-purchase', p_idempotency_key, jsonb_build_object(
+    -- what the handler signs into the buyer's receipt (issue 18, docs/fairness.md)
+    'receipt', jsonb_build_object(
+      'lottery_id', p_lottery_id, 'commitment', v_lottery.draw_commitment, 'buyer_ref', v_buyer_ref,
+      'tickets', (select jsonb_agg(jsonb_build_object('seq', v_first + t.n - 1, 'ticket_number',
+                                                      1000000 + v_first + t.n - 1, 'ticket_id', t.id) order by t.n)
+                    from unnest(v_ids) with ordinality as t (id, n))),
     'order', private.order_json(v_order),
     'ticket_numbers', to_jsonb(array(select 1000000 + s from generate_series(v_first, v_sold) s)),
     'participation_codes', to_jsonb(array(select (1000000 + s)::text from generate_series(v_first, v_sold) s)),
@@ -375,7 +381,8 @@ begin
 end
 $$;
 
--- Public: the commitment from creation on; after the draw the signed record and a page of the entries.
+-- Public: the commitment from creation on; from sell-out the frozen entries (root, count) and pages of the ticket
+-- list (by seq, at most 1,000 per page: ~120 KB); after the draw the signed record.
 create or replace function public.verify_draw(p_lottery_id uuid, p_tickets_limit integer, p_tickets_offset integer)
 returns jsonb
 language plpgsql stable
@@ -384,28 +391,31 @@ set search_path = ''
 as $$
 declare
   v_lottery public.lotteries;
-  v_drawn   boolean;
+  v_entries jsonb;
+  v_limit   integer := private.page_limit(p_tickets_limit, 1000);
+  v_offset  integer := private.page_offset(p_tickets_offset);
 begin
   select * into v_lottery from public.lotteries where id = p_lottery_id;
   if not found then
     perform private.fail('NOT_FOUND', 'lottery not found', 404);
   end if;
-  v_drawn := v_lottery.status = 'COMPLETED';
+  v_entries := private.lottery_entries_json(p_lottery_id);
   return jsonb_build_object(
     'lottery_id', v_lottery.id, 'title', v_lottery.title, 'status', v_lottery.status,
     'commitment', v_lottery.draw_commitment,
-    'record', case when v_drawn then v_lottery.draw_algorithm_data end,
+    'entries', v_entries,
+    'record', case when v_lottery.status = 'COMPLETED' then v_lottery.draw_algorithm_data end,
     'tickets', jsonb_build_object(
-      'items', case when v_drawn then coalesce((
+      'items', case when v_entries is not null then coalesce((
                  select jsonb_agg(jsonb_build_object('seq', t.seq, 'ticket_id', t.id,
                                                      'ticket_number', t.ticket_number, 'buyer_ref', t.buyer_ref)
                                   order by t.seq)
                    from public.tickets t
-                  where t.lottery_id = p_lottery_id and t.seq > p_tickets_offset
-                    and t.seq <= p_tickets_offset + p_tickets_limit), '[]'::jsonb)
+                  where t.lottery_id = p_lottery_id and t.seq > v_offset and t.seq <= v_offset + v_limit),
+                 '[]'::jsonb)
                else '[]'::jsonb end,
-      'total', case when v_drawn then v_lottery.total_tickets else 0 end,
-      'limit', p_tickets_limit, 'offset', p_tickets_offset));
+      'total', coalesce((v_entries ->> 'count')::integer, 0),
+      'limit', v_limit, 'offset', v_offset));
 end
 $$;
 

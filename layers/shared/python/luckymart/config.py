@@ -11,6 +11,7 @@ SECRET_NAMES = (
     "supabase_service_role_key",
     "telegram_bot_token",
     "fairdraw_signing_key",
+    "receipt_signing_key",
     "seed_encryption_key",
     "referral_pepper",
 )

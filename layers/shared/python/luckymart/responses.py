@@ -277,6 +277,29 @@ class MyOrder(Order):
     ticket_numbers: list[int]
 
 
+class ReceiptTicket(Out):
+    seq: int
+    ticket_number: int
+    ticket_id: UUID
+    leaf_hash: str
+
+
+class Receipt(Out):
+    """A signed purchase receipt (luckymart-receipt-v1, docs/fairness.md): Ed25519 over the canonical JSON of the
+    other fields, with the receipt key that verify-draw publishes."""
+
+    format: str
+    lottery_id: UUID
+    commitment_hash: str
+    order_id: UUID
+    order_number: str
+    buyer_ref: str
+    tickets: list[ReceiptTicket]
+    purchased_at: str
+    receipt_public_key: str
+    receipt_signature: str
+
+
 class Purchase(Out):
     order: Order
     ticket_numbers: list[int]
@@ -284,6 +307,7 @@ class Purchase(Out):
     remaining_balance: Money
     wallet_type: str
     is_sold_out: bool
+    receipt: Receipt
 
 
 class TicketLottery(Out):
@@ -309,6 +333,16 @@ class Ticket(Out):
     lottery: TicketLottery
 
 
+class FrozenEntries(Out):
+    """The ticket list frozen at sell-out: the RFC 6962 root over `leaf` strings of every ticket in seq order."""
+
+    scheme: str
+    leaf: str
+    count: int
+    root: str
+    frozen_at: datetime | None
+
+
 class DrawTickets(Out):
     items: list[Json]
     limit: int
@@ -323,9 +357,27 @@ class DrawVerification(Out):
     title: str
     status: str
     commitment: Json | None
+    entries: FrozenEntries | None
     record: Json | None
     tickets: DrawTickets
     operator_public_key: str
+    receipt_public_key: str
+
+
+class TicketProof(Out):
+    seq: int
+    ticket_number: int
+    ticket_id: UUID
+    buyer_ref: str
+    leaf_index: int
+    leaf_hash: str
+    audit_path: list[str]
+
+
+class TicketProofs(Out):
+    lottery_id: UUID
+    entries: FrozenEntries
+    proofs: list[TicketProof]
 
 
 # ---------------------------------------------------------------------------------------------- prizes, market
