@@ -6,6 +6,9 @@
   /openapi.json          -> the generated API description
 
 Only user functions (those exposing an `endpoint`) are reachable: system and admin functions have no URL.
+Like CloudFront's origin custom header, the gateway adds the origin secret (env ORIGIN_SECRET) to every function
+request and drops any value a caller sent; with ORIGIN_SECRET_REQUIRED on (`make dev`) a function refuses a request
+that did not come through here, as on AWS (luckymart.frontdoor).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import base64
 import http.client
 import importlib
+import os
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from infra.local.events import LocalContext, function_url_event
+from luckymart import frontdoor
 
 ROOT = Path(__file__).resolve().parents[2]
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
@@ -114,11 +119,15 @@ class _Handler(BaseHTTPRequestHandler):
                 b'{"success":false,"error":{"code":"NOT_FOUND","message":"no such function"}}',
             )
             return
+        headers = {k: v for k, v in self.headers.items() if k.lower() != frontdoor.HEADER}
+        origin_secret = os.environ.get("ORIGIN_SECRET")
+        if origin_secret:
+            headers[frontdoor.HEADER] = origin_secret
         event = function_url_event(
             self.command,
             path=path,
             query=query,
-            headers=dict(self.headers.items()),
+            headers=headers,
             body=body,
             source_ip=self.client_address[0],
         )
