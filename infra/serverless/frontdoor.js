@@ -62,7 +62,8 @@ function validate(settings) {
  * @param {string} input.supabaseUrl   the stage's Supabase project URL (config/<stage>.yml)
  * @param {string} input.ssmPrefix     /luckymart/<stage>
  * @param {object} input.settings      config/<stage>.yml frontDoor
- * @param {Array<{name: string, urlLogicalId: string}>} input.userFunctions  every function with a URL
+ * @param {Array<{name: string, functionLogicalId: string, urlLogicalId: string}>} input.userFunctions  every
+ *        function with a URL
  * @param {Object<string, string>} input.aliases  old name → user function
  * @param {string[]} input.cachedFunctions  user functions whose answers CloudFront may cache per Cache-Control
  */
@@ -185,6 +186,9 @@ function frontDoorResources({ stage, supabaseUrl, ssmPrefix, settings, userFunct
     },
     FrontDoorDistribution: {
       Type: 'AWS::CloudFront::Distribution',
+      // A rotation changes the functions (accepted versions) and the distribution (version sent): the functions
+      // must be done first, so edges that already send the new version always meet functions that accept it.
+      DependsOn: sorted.map((fn) => fn.functionLogicalId),
       Properties: { DistributionConfig: distribution },
     },
   };

@@ -59,10 +59,13 @@ class LuckyMartPlugin {
     const template = this.serverless.service.provider.compiledCloudFormationTemplate;
     const userFunctions = this.userFunctionNames().map((name) => ({
       name,
+      functionLogicalId: provider.naming.getLambdaLogicalId(name),
       urlLogicalId: provider.naming.getLambdaFunctionUrlLogicalId(name),
     }));
     for (const fn of userFunctions) {
-      if (!template.Resources[fn.urlLogicalId]) throw new Error(`front door: no URL resource for ${fn.name}`);
+      for (const id of [fn.functionLogicalId, fn.urlLogicalId]) {
+        if (!template.Resources[id]) throw new Error(`front door: no resource ${id} for ${fn.name}`);
+      }
     }
     const { resources, outputs } = frontDoorResources({
       stage: provider.getStage(),

@@ -141,6 +141,12 @@ def test_two_origins_and_few_behaviors_fit_the_default_quotas(tpl: Template) -> 
     assert set(behaviors) == SUPABASE_PATHS | {f"/functions/v1/{n}" for n in CACHEABLE & url_functions(tpl).keys()}
 
 
+def test_the_distribution_changes_only_after_every_user_function(tpl: Template) -> None:
+    # a rotation: functions accept the new version before any edge sends it
+    (resource,) = tpl.of_type("AWS::CloudFront::Distribution").values()
+    assert set(resource["DependsOn"]) == {tpl.functions[name].logical_id for name in url_functions(tpl)}
+
+
 def test_the_web_acl_is_attached(tpl: Template) -> None:
     arn = distribution(tpl)["WebACLId"]
     assert arn == stage_config(tpl.stage)["frontDoor"]["webAclArn"]

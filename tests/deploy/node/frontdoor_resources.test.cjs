@@ -18,9 +18,13 @@ const input = {
   ssmPrefix: '/luckymart/test',
   settings,
   userFunctions: [
-    { name: 'logout', urlLogicalId: 'LogoutLambdaFunctionUrl' },
-    { name: 'withdrawal-request', urlLogicalId: 'WithdrawalDashrequestLambdaFunctionUrl' },
-    { name: 'verify-draw', urlLogicalId: 'VerifyDashdrawLambdaFunctionUrl' },
+    { name: 'logout', functionLogicalId: 'LogoutLambdaFunction', urlLogicalId: 'LogoutLambdaFunctionUrl' },
+    {
+      name: 'withdrawal-request',
+      functionLogicalId: 'WithdrawalDashrequestLambdaFunction',
+      urlLogicalId: 'WithdrawalDashrequestLambdaFunctionUrl',
+    },
+    { name: 'verify-draw', functionLogicalId: 'VerifyDashdrawLambdaFunction', urlLogicalId: 'VerifyDashdrawLambdaFunctionUrl' },
   ],
   aliases: { 'withdraw-request': 'withdrawal-request' },
   cachedFunctions: ['list-lotteries', 'verify-draw'],
