@@ -7,8 +7,9 @@
 
 Only user functions (those exposing an `endpoint`) are reachable: system and admin functions have no URL.
 Like CloudFront's origin custom header, the gateway adds the origin secret (env ORIGIN_SECRET) to every function
-request and drops any value a caller sent; with ORIGIN_SECRET_REQUIRED on (`make dev`) a function refuses a request
-that did not come through here, as on AWS (luckymart.frontdoor).
+request and drops any value a caller sent; like the front door's router it sets the caller's address
+(X-LuckyMart-Viewer-Ip). With ORIGIN_SECRET_REQUIRED on (`make dev`) a function refuses a request that did not
+come through here, as on AWS (luckymart.frontdoor).
 """
 
 from __future__ import annotations
@@ -119,7 +120,9 @@ class _Handler(BaseHTTPRequestHandler):
                 b'{"success":false,"error":{"code":"NOT_FOUND","message":"no such function"}}',
             )
             return
-        headers = {k: v for k, v in self.headers.items() if k.lower() != frontdoor.HEADER}
+        own = {frontdoor.HEADER, frontdoor.VIEWER_IP_HEADER}
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in own}
+        headers[frontdoor.VIEWER_IP_HEADER] = self.client_address[0]
         origin_secret = os.environ.get("ORIGIN_SECRET")
         if origin_secret:
             headers[frontdoor.HEADER] = origin_secret

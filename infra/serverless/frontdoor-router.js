@@ -12,6 +12,7 @@ const ROUTES = {/* ROUTES */};
 const ALIASES = {/* ALIASES */};
 const PATH = /^\/functions\/v1\/([a-z0-9-]{1,64})\/?$/;
 const ORIGIN_SECRET_HEADER = 'x-origin-verify';
+const VIEWER_IP_HEADER = 'x-luckymart-viewer-ip';
 
 function has(table, key) {
   return Object.prototype.hasOwnProperty.call(table, key);
@@ -40,6 +41,9 @@ function handler(event) {
   if (!has(ROUTES, name)) return notFound();
   // The origin secret is CloudFront's to add (origin custom header); a caller's own value never travels on.
   delete request.headers[ORIGIN_SECRET_HEADER];
+  // The caller's address for the function's records (a session's IP): the Function URL sees only CloudFront's.
+  // Set here, over any value the caller sent; functions trust it only behind the origin check.
+  request.headers[VIEWER_IP_HEADER] = { value: event.viewer.ip };
   // The function answers its own canonical path; the path stays in the cache key, so two functions never share
   // a cached answer.
   request.uri = '/functions/v1/' + name;

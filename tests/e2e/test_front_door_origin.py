@@ -90,6 +90,31 @@ def test_the_front_door_path_reaches_the_function(enforced: psycopg.Connection) 
     assert module.handler(other, LocalContext("get-payment-config"))["statusCode"] == 404
 
 
+def _session_ips(pg: psycopg.Connection) -> list[str]:
+    return [row[0] for row in pg.execute("select ip_address from user_sessions order by created_at").fetchall()]
+
+
+def test_sessions_record_the_callers_address_as_the_front_door_saw_it(
+    stack: Stack, enforced: psycopg.Connection
+) -> None:
+    # Through the gateway: its own view of the caller, whatever the caller claims.
+    response = httpx.post(
+        f"{stack.api_url}/functions/v1/auth-telegram",
+        json={"initData": signed_init_data(7004)},
+        headers={frontdoor.VIEWER_IP_HEADER: "203.0.113.66"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    # As CloudFront's router hands it on: the Function URL's own sourceIp would be CloudFront's.
+    headers = {frontdoor.HEADER: SECRET, frontdoor.VIEWER_IP_HEADER: "198.51.100.23"}
+    assert invoke("auth-telegram", {"initData": signed_init_data(7005)}, headers=headers).status == 200
+    assert _session_ips(enforced) == ["127.0.0.1", "198.51.100.23"]
+
+
 def test_without_the_setting_direct_calls_work(clean: psycopg.Connection, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ORIGIN_SECRET_REQUIRED", raising=False)
     assert invoke("get-payment-config", {"type": "DEPOSIT"}).status == 200
+    # and a claimed address is not trusted without the origin check
+    headers = {frontdoor.VIEWER_IP_HEADER: "198.51.100.23"}
+    assert invoke("auth-telegram", {"initData": signed_init_data(7006)}, headers=headers).status == 200
+    assert _session_ips(clean) == ["127.0.0.1"]

@@ -76,10 +76,16 @@ test('admin and system functions, unknown names and other paths get a 404 from t
   }
 });
 
-test("a caller's own origin secret header is dropped (only CloudFront adds it)", () => {
+test("a caller's own origin secret is dropped and its address is the one CloudFront saw", () => {
   const [name] = Object.keys(expected.routes);
   const { handler } = load();
-  const out = handler(request(`/functions/v1/${name}`, { 'x-origin-verify': { value: 'guess' }, apikey: { value: 'a' } }));
+  const headers = {
+    'x-origin-verify': { value: 'guess' },
+    'x-luckymart-viewer-ip': { value: '10.0.0.1' },
+    apikey: { value: 'a' },
+  };
+  const out = handler(request(`/functions/v1/${name}`, headers));
   assert.equal(out.headers['x-origin-verify'], undefined);
+  assert.deepEqual(out.headers['x-luckymart-viewer-ip'], { value: '198.51.100.7' });
   assert.deepEqual(out.headers.apikey, { value: 'a' });
 });

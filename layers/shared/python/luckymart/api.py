@@ -204,7 +204,7 @@ class Endpoint(Generic[B]):
                 idempotency_key=key,
                 request_hash=request_hash,
                 idempotent=self.idempotent,
-                source_ip=http.source_ip,
+                source_ip=frontdoor.viewer_ip(headers) or http.source_ip,
                 user_agent=http.user_agent,
             )
         )

@@ -15,6 +15,7 @@ Configuration (environment):
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import os
 from collections.abc import Mapping
 from functools import cache
@@ -22,6 +23,7 @@ from functools import cache
 from luckymart.config import settings
 
 HEADER = "x-origin-verify"
+VIEWER_IP_HEADER = "x-luckymart-viewer-ip"  # set by the router (or the local gateway) over any caller's value
 PARAMETER = "origin_secret"
 
 
@@ -47,8 +49,7 @@ def _ssm_version(version: int) -> bytes:
         raise RuntimeError("SSM_PARAMETER_PREFIX is not set")
     from aws_lambda_powertools.utilities import parameters  # lazy: only on AWS
 
-    value = parameters.get_parameter(f"{prefix}/{PARAMETER}:{version}", decrypt=True, max_age=365 * 86400)
-    return str(value).encode()
+    return str(parameters.get_parameter(f"{prefix}/{PARAMETER}:{version}", decrypt=True)).encode()
 
 
 def admitted(headers: Mapping[str, str] | None) -> bool:
@@ -64,6 +65,18 @@ def admitted(headers: Mapping[str, str] | None) -> bool:
     for secret in accepted_secrets():
         matched |= hmac.compare_digest(candidate, secret)
     return matched
+
+
+def viewer_ip(headers: Mapping[str, str]) -> str | None:
+    """The caller's address as the front door saw it (a Function URL sees CloudFront's). Trusted only with the
+    origin check on: the request then provably came through the front door, which overwrote the caller's value."""
+    if not required():
+        return None
+    value = (headers.get(VIEWER_IP_HEADER) or "").strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 def reset() -> None:
