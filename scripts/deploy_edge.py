@@ -20,6 +20,7 @@ REGION = "us-east-1"
 PARAMETERS = {
     "requestsPerIp": "RequestsPerIp",
     "requestsPerSession": "RequestsPerSession",
+    "requestsPerIpMode": "RequestsPerIpMode",
     "maxBodyBytes": "MaxBodyBytes",
 }
 

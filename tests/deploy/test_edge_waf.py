@@ -5,6 +5,7 @@ and each stage's limits passed from config/<stage>.yml. cfn-lint checks the temp
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -52,8 +53,11 @@ def test_rate_limits_per_ip_and_per_session_token(acl: dict[str, Any]) -> None:
     assert per_session["AggregateKeyType"] == "CUSTOM_KEYS"
     assert [key["Header"]["Name"] for key in per_session["CustomKeys"]] == ["x-session-token"]
     assert per_session["Limit"] == {"Ref": "RequestsPerSession"}
-    for name in ("requests-per-ip", "requests-per-session"):
-        response = rules(acl)[name]["Action"]["Block"]["CustomResponse"]
+    # per IP: block, or only count while a stage measures how many users share an address
+    count, block = rules(acl)["requests-per-ip"]["Action"]["Fn::If"][1:]
+    assert count == {"Count": {}}
+    for action in (block, rules(acl)["requests-per-session"]["Action"]):
+        response = action["Block"]["CustomResponse"]
         assert response["ResponseCode"] == 429
         body = json.loads(acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]["Content"])
         assert body["error"]["code"] == "RATE_LIMITED" and body["success"] is False
@@ -94,6 +98,10 @@ def test_each_stage_passes_its_limits_to_the_stack(stage: str, waf: dict[str, An
         spec = declared[name]
         if spec["Type"] == "Number":
             assert spec["MinValue"] <= int(value) <= spec.get("MaxValue", int(value)), (name, value)
+        elif "AllowedValues" in spec:
+            assert value in spec["AllowedValues"], (name, value)
+        else:
+            assert re.fullmatch(spec["AllowedPattern"], value), (name, value)
     waf_config = stage_config(stage)["frontDoor"]["waf"]
     assert int(params["MaxBodyBytes"]) <= MAX_BODY_BYTES  # the edge is never looser than the functions
     assert waf_config["requestsPerSession"] <= waf_config["requestsPerIp"]
