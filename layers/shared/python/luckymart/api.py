@@ -229,25 +229,6 @@ class Endpoint(Generic[B]):
         return raw
 
 
-def _front_door_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The response for a request that did not come through the front door (checked before anything else runs),
-    or None to go on."""
-    try:
-        if frontdoor.admitted(event.get("headers")):
-            return None
-        logger.warning("refused: no valid origin secret (a direct Function URL call?)")
-        error = AppError("FRONT_DOOR_REQUIRED", "call this API through its domain, not the function URL", 403)
-    except Exception:
-        logger.exception("origin secret check failed")
-        error = AppError("INTERNAL", "internal error", 500)
-    body = {"success": False, "error": {"code": error.code, "message": error.message}}
-    return {
-        "statusCode": error.status,
-        "headers": {"Content-Type": "application/json"},
-        "body": jsonutil.dumps(body),
-    }
-
-
 def _ok(result: Any) -> Response:
     if isinstance(result, Page):
         envelope = {
@@ -281,3 +262,22 @@ def page_of(rows: Mapping[str, Any], query: PageQuery) -> Page:
         offset=query.offset,
         total=int(rows.get("total") or 0),
     )
+
+
+def _front_door_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The response for a request that did not come through the front door (checked before anything else runs),
+    or None to go on."""
+    try:
+        if frontdoor.admitted(event.get("headers")):
+            return None
+        logger.warning("refused: no valid origin secret (a direct Function URL call?)")
+        error = AppError("FRONT_DOOR_REQUIRED", "call this API through its domain, not the function URL", 403)
+    except Exception:
+        logger.exception("origin secret check failed")
+        error = AppError("INTERNAL", "internal error", 500)
+    body = {"success": False, "error": {"code": error.code, "message": error.message}}
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": jsonutil.dumps(body),
+    }
