@@ -10,6 +10,8 @@ if [ ${#stages[@]} -eq 0 ]; then
   for file in config/*.yml; do stages+=("$(basename "$file" .yml)"); done
 fi
 scripts/build_layer.sh
+# The front door's web ACL is a separate us-east-1 stack (make deploy-edge): plain CloudFormation, linted as is.
+.venv/bin/cfn-lint --regions us-east-1 -- infra/serverless/edge-waf.yml
 for stage in "${stages[@]}"; do
   out="build/package/$stage"
   rm -rf "$out"

@@ -50,6 +50,8 @@ def main() -> None:
         os.environ.update(stack.env())
         os.environ.update(local_secrets(run_dir))
         os.environ.setdefault("CORS_ALLOWED_ORIGINS", "*")
+        # As on AWS: functions refuse requests that skip the gateway (the front door), see luckymart.frontdoor.
+        os.environ.setdefault("ORIGIN_SECRET_REQUIRED", "true")
         config.reset()
         with local_aws(AWS_PORT) as aws:
             gateway = Gateway(API_PORT, REST_PORT)

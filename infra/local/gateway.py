@@ -7,6 +7,10 @@
   /verify/               -> the static verification page (web/verify/; an S3 origin on AWS)
 
 Only user functions (those exposing an `endpoint`) are reachable: system and admin functions have no URL.
+Like CloudFront's origin custom header, the gateway adds the origin secret (env ORIGIN_SECRET) to every function
+request and drops any value a caller sent; like the front door's router it sets the caller's address
+(X-LuckyMart-Viewer-Ip). With ORIGIN_SECRET_REQUIRED on (`make dev`) a function refuses a request that did not
+come through here, as on AWS (luckymart.frontdoor).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import base64
 import http.client
 import importlib
+import os
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +29,7 @@ from urllib.parse import urlsplit
 
 from infra.local import verify_page
 from infra.local.events import LocalContext, function_url_event
+from luckymart import frontdoor
 
 ROOT = Path(__file__).resolve().parents[2]
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
@@ -118,11 +124,17 @@ class _Handler(BaseHTTPRequestHandler):
                 b'{"success":false,"error":{"code":"NOT_FOUND","message":"no such function"}}',
             )
             return
+        own = {frontdoor.HEADER, frontdoor.VIEWER_IP_HEADER}
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in own}
+        headers[frontdoor.VIEWER_IP_HEADER] = self.client_address[0]
+        origin_secret = os.environ.get("ORIGIN_SECRET")
+        if origin_secret:
+            headers[frontdoor.HEADER] = origin_secret
         event = function_url_event(
             self.command,
             path=path,
             query=query,
-            headers=dict(self.headers.items()),
+            headers=headers,
             body=body,
             source_ip=self.client_address[0],
         )

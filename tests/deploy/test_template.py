@@ -181,7 +181,9 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
         grants = tpl.grants(fn.role_id)
         secrets = {resource.removeprefix(prefix) for action, resource in grants if action == "ssm:GetParameter"}
         assert all(not s.startswith("arn:") for s in secrets), secrets
-        assert secrets == {"supabase_service_role_key"} | EXTRA_SECRETS.get(fn.name, set()), fn.name
+        # user functions read the front door's origin secret (tests/deploy/test_front_door.py)
+        front_door = {"origin_secret"} if fn.name in USER_FUNCTIONS and enforced_origin_check(tpl) else set()
+        assert secrets == {"supabase_service_role_key"} | EXTRA_SECRETS.get(fn.name, set()) | front_door, fn.name
         assert _allowed(grants, "sqs:SendMessage") == (
             {"{CommissionQueue.Arn}"} if fn.name in COMMISSION_PUBLISHERS else set()
         ), fn.name
@@ -199,6 +201,10 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
         }, fn.name
         services = {action.split(":")[0] for action, _ in grants}
         assert services <= {"logs", "ssm", "sqs", "s3"}, services
+
+
+def enforced_origin_check(tpl: Template) -> bool:
+    return bool(stage_config(tpl.stage)["frontDoor"]["enforceOriginSecret"])
 
 
 def _allowed(grants: set[tuple[str, str]], action: str) -> set[str]:
@@ -236,7 +242,11 @@ SECRET_LOOKING = [
 def test_no_secret_value_is_in_the_template(tpl: Template) -> None:
     for pattern in SECRET_LOOKING:
         assert not pattern.search(tpl.raw_text), pattern.pattern
-    assert "{{resolve:" not in tpl.raw_text  # secrets are read at run time, not resolved into the stack
+    # Secrets are read at run time, not resolved into the stack; the one exception is the front door's origin
+    # secret, which CloudFront itself must send (a reference to an SSM parameter, tests/deploy/test_front_door.py).
+    assert "{{resolve:" not in re.sub(
+        r"\{\{resolve:ssm:/luckymart/[a-z0-9-]+/origin_secret:\d+\}\}", "", tpl.raw_text
+    )
     state = (tpl.dir / "serverless-state.json").read_text()
     for pattern in SECRET_LOOKING:
         assert not pattern.search(state), pattern.pattern

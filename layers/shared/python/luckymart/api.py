@@ -26,7 +26,7 @@ from aws_lambda_powertools.event_handler import CORSConfig, LambdaFunctionUrlRes
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from luckymart import db, jsonutil
+from luckymart import db, frontdoor, jsonutil
 from luckymart.config import settings
 from luckymart.errors import AppError, unauthenticated, validation_error
 from luckymart.log import logger
@@ -129,6 +129,9 @@ class Endpoint(Generic[B]):
 
     # ------------------------------------------------------------------ Lambda entry point
     def handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        refusal = _front_door_refusal(event)
+        if refusal is not None:
+            return refusal
         entry = getattr(self._per_thread, "entry", None)
         if entry is None:
             entry = self._per_thread.entry = self._build_entry()
@@ -141,7 +144,13 @@ class Endpoint(Generic[B]):
             allow_origin=origins[0], extra_origins=origins[1:], allow_headers=ALLOWED_HEADERS, max_age=600
         )
         app = LambdaFunctionUrlResolver(cors=cors)
-        app.route("/", method=self.methods)(lambda: self._respond(app))
+
+        def respond() -> Response:
+            return self._respond(app)
+
+        app.route("/", method=self.methods)(respond)
+        # Through the front door the path is kept (/functions/v1/<name>): it is part of CloudFront's cache key.
+        app.route(f"/functions/v1/{self.name}", method=self.methods)(respond)
         app.not_found(lambda _exc: _error_response(AppError("NOT_FOUND", "no such route", 404)))
         return logger.inject_lambda_context(
             app.resolve, correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL, clear_state=True
@@ -197,7 +206,7 @@ class Endpoint(Generic[B]):
                 idempotency_key=key,
                 request_hash=request_hash,
                 idempotent=self.idempotent,
-                source_ip=http.source_ip,
+                source_ip=frontdoor.viewer_ip(headers) or http.source_ip,
                 user_agent=http.user_agent,
             )
         )
@@ -266,3 +275,22 @@ def page_of(rows: Mapping[str, Any], query: PageQuery) -> Page:
         offset=query.offset,
         total=int(rows.get("total") or 0),
     )
+
+
+def _front_door_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The response for a request that did not come through the front door (checked before anything else runs),
+    or None to go on."""
+    try:
+        if frontdoor.admitted(event.get("headers")):
+            return None
+        logger.warning("refused: no valid origin secret (a direct Function URL call?)")
+        error = AppError("FRONT_DOOR_REQUIRED", "call this API through its domain, not the function URL", 403)
+    except Exception:
+        logger.exception("origin secret check failed")
+        error = AppError("INTERNAL", "internal error", 500)
+    body = {"success": False, "error": {"code": error.code, "message": error.message}}
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": jsonutil.dumps(body),
+    }
