@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import AliasChoices, Field
 
 from luckymart import draws
-from luckymart.api import Body, Call, Endpoint
+from luckymart.api import Body, Call, Endpoint, public_cache
 
 MAX_TICKETS_PAGE = 10_000
 
@@ -39,7 +39,10 @@ def verify_draw(call: Call[VerifyQuery]) -> Any:
             "p_tickets_offset": call.body.tickets_offset,
         },
     )
-    return {**result, "operator_public_key": draws.operator_public_key()}
+    data = {**result, "operator_public_key": draws.operator_public_key()}
+    if result.get("status") == "COMPLETED":  # a drawn lottery's proof never changes: any cache may keep it
+        return call.cached(data, public_cache(365 * 24 * 3600, immutable=True))
+    return data
 
 
 handler = endpoint.handler

@@ -501,7 +501,7 @@ begin
   end if;
 
   update public.lotteries
-     set status = 'COMPLETED', winning_user_id = v_ticket.user_id, winning_ticket_number = v_ticket.ticket_number,
+     set status = 'COMPLETED', winning_ticket_number = v_ticket.ticket_number,
          winning_numbers = jsonb_build_array(v_ticket.ticket_number::text), vrf_seed = p_record ->> 'server_seed',
          vrf_proof = p_record ->> 'draw_signature', vrf_timestamp = v_drawn, actual_draw_time = v_drawn,
          draw_algorithm_data = p_record
@@ -523,9 +523,8 @@ begin
                              'winning_seq', p_record -> 'winning_seq', 'draw_input', p_record -> 'draw_input'),
           v_drawn)
   returning id into v_prize;
-  insert into public.lottery_results (lottery_id, winner_id, winner_ticket_id, winner_ticket_number, winning_number,
-                                      algorithm_data, draw_time)
-  values (p_lottery_id, v_ticket.user_id, v_ticket.id, v_ticket.ticket_number, v_ticket.ticket_number::text,
+  insert into public.lottery_results (lottery_id, winner_ticket_number, winning_number, algorithm_data, draw_time)
+  values (p_lottery_id, v_ticket.ticket_number, v_ticket.ticket_number::text,
           p_record - 'server_seed', v_drawn)
   returning id into v_result;
 
