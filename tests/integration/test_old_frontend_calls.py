@@ -85,7 +85,9 @@ def test_my_prizes_carry_market_create_fields_and_only_a_live_or_sold_listing(cl
 
     again = invoke("create-resale", {"prize_id": prize["prize_id"], "price": 90}, token=seller.token).data
     credit(clean, buyer.user["id"], "100", "LUCKY_COIN")
-    bought = invoke("purchase-resale", {"resale_id": again["id"]}, token=buyer.token, headers={"idempotency-key": "k"})
+    bought = invoke(
+        "purchase-resale", {"resale_id": again["id"]}, token=buyer.token, headers={"idempotency-key": "k"}
+    )
     assert bought.status == 200, bought.body
     sold = my_prize(seller)
     assert sold["status"] == "RESOLD" and sold["resale_listing"]["status"] == "SOLD"
