@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from infra.local.stack import ROOT, Stack
-from tests.support import signed_init_data, sign_in
+from tests.support import sign_in, signed_init_data
 from tests.support_lottery import create_lottery, fund
 
 pytestmark = pytest.mark.e2e

@@ -1,4 +1,4 @@
-"""The old frontend's own request bodies and the fields its pages read (reportyao/luckymart-tj-frontend at 2dd3b65):
+"""The old frontend's request bodies and the fields its pages read (reportyao/luckymart-tj-frontend at 2dd3b65):
 WithdrawPage's four withdrawal methods, MarketCreatePage's prize fields, MyPrizesPage's resale_listing."""
 
 from __future__ import annotations
