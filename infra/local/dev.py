@@ -81,6 +81,9 @@ def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
 
             print(seed_demo(stack), flush=True)
             print(f"  SQS queue       {aws.queue_url}  (polled into process-commissions)", flush=True)
+            print(
+                f"  handlers use    {stack.rest_url}  (PostgREST directly, as Lambda reaches Supabase)", flush=True
+            )
             print(f"  scheduler       auto-lottery-draw every {SCHEDULE_SECONDS:g} s", flush=True)
             while not stopping.is_set():
                 time.sleep(0.5)

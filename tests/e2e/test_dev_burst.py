@@ -1,5 +1,5 @@
-"""`make dev`'s own configuration (infra/local/dev.py, started on free ports) holds a burst: 100 clients connecting at
-the same instant all get their answer, none is reset (the gateway's listen backlog was 5), and handlers reach
+"""`make dev`'s own configuration (infra/local/dev.py, on free ports) holds a burst: 100 clients connecting at the
+same instant all get their answer, none is reset (the gateway's listen backlog was 5), and handlers reach
 PostgREST directly rather than through the gateway they are served by."""
 
 from __future__ import annotations
@@ -51,12 +51,14 @@ def dev() -> Iterator[tuple[int, str]]:
             if not line:
                 break
             banner.append(line)
-            if line.startswith("Try it:"):
+            if line.lstrip().startswith("handlers use"):
                 break
         text = "".join(banner)
         port = re.search(r"API gateway\s+http://127\.0\.0\.1:(\d+)", text)
         token = re.search(r"demo_dilnoza\s+(\S+)", text)
-        assert port and token, text[-3000:]
+        direct = re.search(r"handlers use\s+http://127\.0\.0\.1:(\d+)", text)
+        assert port and token and direct, text[-3000:]
+        assert direct.group(1) != port.group(1)  # PostgREST itself, not the gateway's /rest/v1
         yield int(port.group(1)), token.group(1)
     finally:
         process.send_signal(signal.SIGTERM)
@@ -90,7 +92,7 @@ def test_burst_of_100_connections_is_answered_without_resets(dev: tuple[int, str
         start = threading.Barrier(BURST)
         with ThreadPoolExecutor(max_workers=BURST) as pool:
             futures = [pool.submit(call, port, token, start) for _ in range(BURST)]
-            outcomes = []
+            outcomes: list[int | str] = []
             for future in futures:
                 try:
                     outcomes.append(future.result())
