@@ -1,0 +1,62 @@
+"""The public catalogue in-process (handler, real event, real stack) on a catalogue of 60 lotteries (20 of them
+drawn): list-lotteries' first page of 20 and get-lottery, anonymous and with a session, next to a bare rpc().
+Samples are interleaved (bare, then each request, RUNS times), so a shared machine's load swings hit all alike."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import psycopg
+
+from bench.common import install_noop_rpc, summary
+from infra.local.stack import private_stack
+from luckymart import db
+from tests.support import invoke, sign_in
+from tests.support_lottery import create_lottery
+from tests.support_prizes import win_prize
+
+RUNS = 300
+
+
+def interleaved(requests: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {name: [] for name in requests}
+    for i in range(runs + 20):
+        for name, request in requests.items():
+            started = time.perf_counter()
+            request()
+            if i >= 20:  # warm-up
+                samples[name].append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def main() -> None:
+    with private_stack() as stack, psycopg.connect(stack.database_url, autocommit=True) as pg:
+        install_noop_rpc(stack)
+        user = sign_in(username="bench_catalogue")
+        drawn = [win_prize(pg, user)["lottery_id"] for _ in range(20)]
+        for _ in range(40):
+            create_lottery(pg)
+        drawn_id, token = drawn[0], user.token
+        samples = interleaved(
+            {
+                "bare rpc()": lambda: db.rpc("bench_noop", {}),
+                "list-lotteries (20 of 60)": lambda: invoke("list-lotteries", {}),
+                "list-lotteries ACTIVE+session": lambda: invoke(
+                    "list-lotteries", {"status": "ACTIVE"}, token=token
+                ),
+                "get-lottery (drawn)": lambda: invoke("get-lottery", {"lottery_id": drawn_id}),
+                "get-lottery (drawn, session)": lambda: invoke(
+                    "get-lottery", {"lottery_id": drawn_id}, token=token
+                ),
+            },
+            RUNS,
+        )
+        floor = statistics.median(samples["bare rpc()"])
+        for name, runs in samples.items():
+            print(f"{summary(name, runs)}   {statistics.median(runs) / floor:5.2f}x bare")
+
+
+if __name__ == "__main__":
+    main()
