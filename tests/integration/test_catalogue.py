@@ -9,13 +9,17 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from tests.support import invoke, sign_in
+from tests.support import admin_invoke, invoke, make_admin, sign_in
 from tests.support_catalogue import buy, drawn_lottery
 from tests.support_lottery import create_lottery, fund
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
 
 YEAR = "public, max-age=31536000, immutable"
+
+
+def ops(pg: psycopg.Connection) -> str:
+    return make_admin(pg, "OPERATIONS")
 
 
 def test_list_by_status_with_paging_and_cache_headers(clean: psycopg.Connection) -> None:
@@ -97,6 +101,9 @@ def test_completed_lottery_is_immutable_and_names_no_one(clean: psycopg.Connecti
 
     mine = invoke("get-lottery", {"lottery_id": lottery["id"]}, token=winner.token)
     assert mine.headers["Cache-Control"] == "private, no-store" and mine.data["my_ticket_count"] == 2
+    # admins still see who won (from the winning ticket)
+    shown = admin_invoke("admin-lotteries", "lotteries.show", {"lottery_id": lottery["id"]}, token=ops(clean))
+    assert shown["data"]["winning_user_id"] == winner_id
 
 
 def test_missing_or_cancelled_lottery_is_not_found(clean: psycopg.Connection) -> None:

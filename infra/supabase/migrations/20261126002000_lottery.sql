@@ -58,11 +58,14 @@ set search_path = ''
 as $$ select left(encode(extensions.hmac(p_lottery_id::text || ':' || p_user_id::text, p_pepper, 'sha256'), 'hex'), 16) $$;
 
 -- ---------------------------------------------------------------- shapes
+-- (admins only) the winner is the winning ticket's owner: public tables hold no user id
 create or replace function private.lottery_json(p_lottery public.lotteries) returns jsonb
 language sql stable
 set search_path = ''
 as $$
   select to_jsonb(p_lottery) - 'vrf_seed' - 'vrf_proof' - 'draw_algorithm_data' - 'draw_commitment'
+         || jsonb_build_object('winning_user_id', (select t.user_id from public.tickets t
+                                                    where t.lottery_id = p_lottery.id and t.is_winning))
 $$;
 
 create or replace function private.order_json(p_order public.orders) returns jsonb
