@@ -40,7 +40,10 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
+        ports: set[int] = set()
+        while len(ports) < 5:  # the kernel may hand the same free port out twice in a row
+            ports.add(free_port())
+        return cls(*sorted(ports))
 
 
 FIXED = Ports()
