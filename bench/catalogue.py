@@ -1,6 +1,7 @@
 """The public catalogue in-process (handler, real event, real stack) on a catalogue of 60 lotteries (20 of them
 drawn): list-lotteries' first page of 20 and get-lottery, anonymous and with a session, next to a bare rpc().
-Samples are interleaved (bare, then each request, RUNS times), so a shared machine's load swings hit all alike."""
+Samples are interleaved (bare, then each request, RUNS times), so a shared machine's load swings hit all alike;
+validate-session is the reference for what the handler layer alone adds."""
 
 from __future__ import annotations
 
@@ -39,9 +40,12 @@ def main() -> None:
         for _ in range(40):
             create_lottery(pg)
         drawn_id, token = drawn[0], user.token
+        pg.execute("select extensions.pg_stat_statements_reset()")
         samples = interleaved(
             {
                 "bare rpc()": lambda: db.rpc("bench_noop", {}),
+                # reference: the simplest session handler (README: 1.42x bare on a quiet machine)
+                "validate-session": lambda: invoke("validate-session", {}, token=token),
                 "list-lotteries (20 of 60)": lambda: invoke("list-lotteries", {}),
                 "list-lotteries ACTIVE+session": lambda: invoke(
                     "list-lotteries", {"status": "ACTIVE"}, token=token
@@ -56,6 +60,15 @@ def main() -> None:
         floor = statistics.median(samples["bare rpc()"])
         for name, runs in samples.items():
             print(f"{summary(name, runs)}   {statistics.median(runs) / floor:5.2f}x bare")
+        # server side, load-independent-ish: the SQL each request runs (mean ms, statements per request)
+        for function in ("bench_noop", "validate_session", "list_lotteries", "get_lottery"):
+            row = pg.execute(
+                "select coalesce(sum(calls), 0), coalesce(sum(total_exec_time) / nullif(sum(calls), 0), 0) "
+                "from extensions.pg_stat_statements where query ilike %s and query not ilike '%%pg_stat%%'",
+                (f'%"{function}"(%',),
+            ).fetchone()
+            assert row is not None
+            print(f"SQL {function:<18} mean {float(row[1]):6.3f} ms   calls {int(row[0])}")
 
 
 if __name__ == "__main__":
