@@ -1,10 +1,12 @@
 """The public catalogue in-process (handler, real event, real stack) on a catalogue of 60 lotteries (20 of them
 drawn): list-lotteries' first page of 20 and get-lottery, anonymous and with a session, next to a bare rpc().
-Samples are interleaved (bare, then each request, RUNS times), so a shared machine's load swings hit all alike;
+Samples are interleaved (every request once per round, in a shuffled order, RUNS rounds), so a shared machine's
+load swings hit all alike;
 validate-session is the reference for what the handler layer alone adds."""
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -23,10 +25,12 @@ RUNS = 300
 
 def interleaved(requests: dict[str, Callable[[], object]], runs: int) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {name: [] for name in requests}
+    order = list(requests)
     for i in range(runs + 20):
-        for name, request in requests.items():
+        random.shuffle(order)  # no request always follows the heavy list page (its garbage, its cache misses)
+        for name in order:
             started = time.perf_counter()
-            request()
+            requests[name]()
             if i >= 20:  # warm-up
                 samples[name].append((time.perf_counter() - started) * 1000)
     return samples
