@@ -16,6 +16,7 @@ from infra.local.stack import private_stack
 from luckymart import db
 from scripts.openapi import endpoints
 from tests.support import SignedIn, invoke, sign_in
+from tests.support_lottery import create_lottery
 from tests.support_prizes import approved_showoff, fund, win_prize
 
 RUNS = 200
@@ -25,7 +26,9 @@ def sample_requests(pg: psycopg.Connection, user: SignedIn) -> dict[str, Callabl
     """One representative, valid request per user function (read-only or repeatable without running dry)."""
     fund(pg, user, "BALANCE", Decimal(100_000))
     prize = win_prize(pg, user)["prize_id"]
-    showoff = approved_showoff(pg, user, win_prize(pg, user)["prize_id"])
+    won = win_prize(pg, user)
+    showoff = approved_showoff(pg, user, won["prize_id"])
+    drawn, open_lottery = won["lottery_id"], create_lottery(pg)["id"]
     token = user.token
     return {
         "validate-session": lambda: invoke("validate-session", {}, token=token),
@@ -42,6 +45,10 @@ def sample_requests(pg: psycopg.Connection, user: SignedIn) -> dict[str, Callabl
         "mark-notifications-read": lambda: invoke("mark-notifications-read", {"all": True}, token=token),
         "get-user-referral-stats": lambda: invoke("get-user-referral-stats", {}, token=token),
         "get-invited-users": lambda: invoke("get-invited-users", {}, token=token),
+        "list-lotteries": lambda: invoke("list-lotteries", {}),
+        "list-lotteries (session)": lambda: invoke("list-lotteries", {}, token=token),
+        "get-lottery": lambda: invoke("get-lottery", {"lottery_id": drawn}),
+        "get-lottery (session)": lambda: invoke("get-lottery", {"lottery_id": open_lottery}, token=token),
         # two requests per sample: list the prize, then take it back
         "create-resale + cancel-resale": lambda: invoke(
             "cancel-resale",

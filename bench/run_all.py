@@ -19,6 +19,7 @@ BENCHMARKS = [
     "bench.round_trips",
     "bench.exchange_latency",
     "bench.prizes",
+    "bench.catalogue",
     "bench.admin",
     "bench.commissions",
     "bench.purchase",

@@ -36,19 +36,12 @@ def referral_chain(length: int) -> list[SignedIn]:
 
 def create_lottery(pg: psycopg.Connection, ticket_price: Decimal = Decimal("1.00"), *, drawn: bool = True) -> str:
     """A lottery to hang test orders on. Commissions are payable only once the lottery is drawn, so by default
-    it is COMPLETED (won by a house user); `drawn=False` gives an ACTIVE one whose commissions stay PENDING."""
-    winner = None
-    if drawn:
-        code = uuid.uuid4().hex[:10].upper()
-        winner = pg.execute(
-            "insert into users (telegram_id, referral_code) values (%s, %s) returning id",
-            (str(uuid.uuid4().int % 10**15), code),
-        ).fetchone()
+    it is COMPLETED; `drawn=False` gives an ACTIVE one whose commissions stay PENDING."""
     row = pg.execute(
-        "insert into lotteries (title, ticket_price, total_tickets, sold_tickets, status, winning_user_id, "
+        "insert into lotteries (title, ticket_price, total_tickets, sold_tickets, status, winning_ticket_number, "
         "start_time, end_time) values ('Test phone', %s, 1000000, %s, %s, %s, now() - interval '1 hour', "
         "now() + interval '1 day') returning id",
-        (ticket_price, 1000000 if drawn else 0, "COMPLETED" if drawn else "ACTIVE", winner and winner[0]),
+        (ticket_price, 1000000 if drawn else 0, "COMPLETED" if drawn else "ACTIVE", 1000001 if drawn else None),
     ).fetchone()
     assert row is not None
     return str(row[0])

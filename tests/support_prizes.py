@@ -62,9 +62,9 @@ def win_prize(
             if seq == winning_seq:
                 ticket_id = tid
         pg.execute(
-            "update lotteries set sold_tickets = total_tickets, status = 'COMPLETED', winning_user_id = %s, "
+            "update lotteries set sold_tickets = total_tickets, status = 'COMPLETED', "
             "winning_ticket_number = %s, actual_draw_time = now() where id = %s",
-            (user_id, 1_000_000 + winning_seq, lottery_id),
+            (1_000_000 + winning_seq, lottery_id),
         )
         prize_value = ticket_price * total_tickets
         (prize_id,) = pg.execute(
@@ -125,8 +125,8 @@ def prize_status(pg: psycopg.Connection, prize_id: str) -> str:
 def approved_showoff(pg: psycopg.Connection, owner: SignedIn, prize_id: str, content: str = "Look!") -> str:
     """A showoff already approved (for feed and like tests that are not about the review)."""
     row = pg.execute(
-        "insert into showoffs (user_id, lottery_id, prize_id, content, status, reviewed_at) "
-        "select user_id, lottery_id, id, %s, 'APPROVED', now() from prizes where id = %s returning id",
+        "insert into showoffs (lottery_id, prize_id, content, status, reviewed_at) "
+        "select lottery_id, id, %s, 'APPROVED', now() from prizes where id = %s returning id",
         (content, prize_id),
     ).fetchone()
     assert row is not None

@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import AliasChoices, Field
 
 from luckymart import draws, receipts, responses
-from luckymart.api import Body, Call, Endpoint
+from luckymart.api import Body, Call, Endpoint, public_cache
 
 # At most 1,000 tickets (~120 KB) per unauthenticated request (issue 15 #14; it was 10,000 = 1.19 MB).
 MAX_TICKETS_PAGE = 1_000
@@ -43,11 +43,14 @@ def verify_draw(call: Call[VerifyQuery]) -> Any:
             "p_tickets_offset": call.body.tickets_offset,
         },
     )
-    return {
+    data = {
         **result,
         "operator_public_key": draws.operator_public_key(),
         "receipt_public_key": receipts.public_key(),
     }
+    if result.get("status") == "COMPLETED":  # a drawn lottery's proof never changes: any cache may keep it
+        return call.cached(data, public_cache(365 * 24 * 3600, immutable=True))
+    return data
 
 
 handler = endpoint.handler

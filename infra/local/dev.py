@@ -4,6 +4,9 @@ Starts a fresh PostgreSQL + PostgREST (infra/local/stack.py), the gateway on htt
 (moto S3 + SQS with its DLQ, an SQS poller feeding process-commissions, a scheduler invoking auto-lottery-draw),
 signs in demo users, opens demo lotteries and prints how to call everything. Data lives in .run/dev and is thrown
 away on the next start.
+
+`python -m infra.local.dev --free-ports RUN_DIR` starts exactly this configuration on free ports in RUN_DIR (the
+e2e burst test uses it, so it never binds the fixed ports a developer's `make dev` may hold).
 """
 
 from __future__ import annotations
@@ -14,34 +17,52 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 from infra.local.aws import local_aws
 from infra.local.gateway import Gateway
 from infra.local.secrets import local_secrets
-from infra.local.stack import ROOT, Stack, require_free
+from infra.local.stack import ROOT, Stack, free_port, require_free
 from luckymart import config
 
-API_PORT, PG_PORT, REST_PORT, REST_ADMIN_PORT = 54321, 54322, 54330, 54331
-AWS_PORT = 54340
 # EventBridge runs auto-lottery-draw every minute on AWS; locally every few seconds, so a demo draw is quick.
 SCHEDULE_SECONDS = float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "10"))
 
 
-def main() -> None:
+@dataclass(frozen=True)
+class Ports:
+    api: int = 54321
+    pg: int = 54322
+    rest: int = 54330
+    rest_admin: int = 54331
+    aws: int = 54340
+
+    @classmethod
+    def free(cls) -> Ports:
+        ports: set[int] = set()
+        while len(ports) < 5:  # the kernel may hand the same free port out twice in a row
+            ports.add(free_port())
+        return cls(*sorted(ports))
+
+
+FIXED = Ports()
+
+
+def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
     for port, what in (
-        (API_PORT, "API gateway"),
-        (PG_PORT, "PostgreSQL"),
-        (REST_PORT, "PostgREST"),
-        (REST_ADMIN_PORT, "PostgREST admin"),
-        (AWS_PORT, "S3 + SQS (moto)"),
+        (ports.api, "API gateway"),
+        (ports.pg, "PostgreSQL"),
+        (ports.rest, "PostgREST"),
+        (ports.rest_admin, "PostgREST admin"),
+        (ports.aws, "S3 + SQS (moto)"),
     ):
         require_free(port, what)
-    run_dir = ROOT / ".run" / "dev"
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     os.chmod(run_dir, 0o755)
     stack = Stack(
-        run_dir=run_dir, pg_port=PG_PORT, rest_port=REST_PORT, api_port=API_PORT, admin_port=REST_ADMIN_PORT
+        run_dir=run_dir, pg_port=ports.pg, rest_port=ports.rest, api_port=ports.api, admin_port=ports.rest_admin
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -52,9 +73,12 @@ def main() -> None:
         os.environ.setdefault("CORS_ALLOWED_ORIGINS", "*")
         # As on AWS: functions refuse requests that skip the gateway (the front door), see luckymart.frontdoor.
         os.environ.setdefault("ORIGIN_SECRET_REQUIRED", "true")
+        # Handlers reach PostgREST directly, as Lambda reaches Supabase (and as in make test): through the
+        # gateway every function call would hold a second gateway connection while it waits.
+        os.environ["SUPABASE_REST_URL"] = stack.rest_url
         config.reset()
-        with local_aws(AWS_PORT) as aws:
-            gateway = Gateway(API_PORT, REST_PORT)
+        with local_aws(ports.aws) as aws:
+            gateway = Gateway(ports.api, ports.rest)
             gateway.serve_in_thread()
             aws.run_poller()
             aws.run_scheduler(SCHEDULE_SECONDS)
@@ -62,6 +86,9 @@ def main() -> None:
 
             print(seed_demo(stack), flush=True)
             print(f"  SQS queue       {aws.queue_url}  (polled into process-commissions)", flush=True)
+            print(
+                f"  handlers use    {stack.rest_url}  (PostgREST directly, as Lambda reaches Supabase)", flush=True
+            )
             print(f"  scheduler       auto-lottery-draw every {SCHEDULE_SECONDS:g} s", flush=True)
             while not stopping.is_set():
                 time.sleep(0.5)
@@ -76,8 +103,13 @@ def stop_leftovers() -> None:
     """`make stop`: stops a stack left running by a `make dev` that was killed rather than interrupted."""
     run_dir = ROOT / ".run" / "dev"
     if run_dir.exists():
-        Stack(run_dir=run_dir, pg_port=PG_PORT, rest_port=REST_PORT, api_port=API_PORT).stop()
+        Stack(run_dir=run_dir, pg_port=FIXED.pg, rest_port=FIXED.rest, api_port=FIXED.api).stop()
 
 
 if __name__ == "__main__":
-    stop_leftovers() if sys.argv[1:] == ["stop"] else main()
+    if sys.argv[1:] == ["stop"]:
+        stop_leftovers()
+    elif sys.argv[1:2] == ["--free-ports"] and len(sys.argv) == 3:
+        main(Ports.free(), Path(sys.argv[2]))
+    else:
+        main()

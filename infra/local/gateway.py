@@ -3,6 +3,8 @@
   /rest/v1/*             -> the real PostgREST (a fresh upstream connection per request: PostgREST 12 closes
                             connections after HEAD, so pooled upstream connections would break)
   /functions/v1/<name>   -> a Function URL event (payload 2.0) handed to the real handler of functions/<name>
+                            (or of its canonical name in infra/function_aliases.json: withdraw-request, the name
+                            the original deployed and its frontend calls, is withdrawal-request)
   /openapi.json          -> the generated API description
   /verify/               -> the static verification page (web/verify/; an S3 origin on AWS)
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import base64
 import http.client
 import importlib
+import json
 import os
 import re
 import threading
@@ -32,6 +35,9 @@ from infra.local.events import LocalContext, function_url_event
 from luckymart import frontdoor
 
 ROOT = Path(__file__).resolve().parents[2]
+# Old function names -> the function that serves them; the one table the local gateway and the AWS front door
+# both route by (serverless.yml can read it with ${file(./infra/function_aliases.json)}).
+FUNCTION_ALIASES: dict[str, str] = json.loads((ROOT / "infra" / "function_aliases.json").read_text())
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 _HOP_BY_HOP = {
     "connection",
@@ -51,7 +57,7 @@ def load_user_function(name: str) -> ModuleType | None:
     """The handler module of a user function, or None when `name` is not one."""
     if not _NAME.match(name):
         return None
-    folder = name.replace("-", "_")
+    folder = FUNCTION_ALIASES.get(name, name).replace("-", "_")
     if not (ROOT / "functions" / folder / "handler.py").exists():
         return None
     module = importlib.import_module(f"functions.{folder}.handler")
@@ -60,6 +66,8 @@ def load_user_function(name: str) -> ModuleType | None:
 
 class Gateway(ThreadingHTTPServer):
     daemon_threads = True
+    # listen() backlog: the default 5 made bursts of 50 concurrent clients lose connections (reset by peer).
+    request_queue_size = 1024
 
     def __init__(self, port: int, postgrest_port: int) -> None:
         super().__init__(("127.0.0.1", port), _Handler)

@@ -6,7 +6,7 @@ import cf from 'cloudfront';
 // nor 30+ cache behaviors (CloudFront's default quotas are 25 of each).
 //
 // infra/serverless/frontdoor.js fills ROUTES (function name -> its Function URL host) from the functions that
-// have a URL in serverless.yml, and ALIASES (old frontend names) from custom.frontDoor.aliases. Anything else —
+// have a URL in serverless.yml, and ALIASES (old frontend names) from infra/function_aliases.json. Anything else —
 // an admin or system function, an unknown name, another path — gets a 404 here and never reaches an origin.
 const ROUTES = {/* ROUTES */};
 const ALIASES = {/* ALIASES */};

@@ -21,7 +21,7 @@ USER_FUNCTIONS = {
     "get-my-prizes",
     "request-shipping", "create-resale", "list-resale-items", "purchase-resale", "cancel-resale",
     "get-user-referral-stats", "get-invited-users", "create-showoff", "list-showoffs", "like-showoff",
-    "get-notifications", "mark-notifications-read",
+    "get-notifications", "mark-notifications-read", "list-lotteries", "get-lottery",
 }  # fmt: skip
 SYSTEM_FUNCTIONS = {"auto-lottery-draw", "process-commissions"}
 ADMIN_FUNCTIONS = {

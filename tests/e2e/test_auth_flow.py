@@ -71,4 +71,4 @@ def test_rest_proxy_serves_postgrest(api: httpx.Client, stack: object) -> None:
         params={"select": "method,min_amount"},
     )
     assert response.status_code == 200
-    assert {row["method"] for row in response.json()} == {"ALIF_MOBI", "DC_BANK"}
+    assert {row["method"] for row in response.json()} == {"ALIF_MOBI", "DC_BANK", "BANK_TRANSFER", "OTHER"}

@@ -270,7 +270,7 @@ def test_withdrawal_reject_returns_the_money(clean: psycopg.Connection) -> None:
         ({"amount": 50000.01}, "VALIDATION_ERROR"),
         ({"amount": 20, "withdrawal_method": "WESTERN_UNION"}, "VALIDATION_ERROR"),
         ({"amount": 20, "mobile_wallet_number": None}, "VALIDATION_ERROR"),
-        ({"amount": 20, "withdrawal_method": "DC_BANK"}, "VALIDATION_ERROR"),
+        ({"amount": 20, "withdrawal_method": "BANK_TRANSFER"}, "VALIDATION_ERROR"),  # no bank account
         ({"amount": 20, "currency": "USD"}, "VALIDATION_ERROR"),
         ({"amount": 100.01}, "INSUFFICIENT_BALANCE"),
     ],

@@ -290,7 +290,11 @@ def test_sell_out_then_scheduled_draw_completes_once_and_verifies(clean: psycopg
     assert scheduler_tick()["drawn"] == [lottery["id"]]
     assert scheduler_tick()["drawn"] == []
 
-    row = one(clean, "select status, winning_user_id, winning_ticket_number, vrf_seed, vrf_proof from lotteries")
+    row = one(
+        clean,
+        "select l.status, t.user_id, l.winning_ticket_number, l.vrf_seed, l.vrf_proof from lotteries l "
+        "join tickets t on t.lottery_id = l.id and t.is_winning and t.ticket_number = l.winning_ticket_number",
+    )
     assert row[0] == "COMPLETED"
     winner_id, winning_number = str(row[1]), row[2]
     assert clean.execute("select count(*) from tickets where is_winning").fetchone() == (1,)

@@ -79,7 +79,8 @@ def test_purchase_with_lucky_coin_pays_seller_in_lucky_coin_less_fee(clean: psyc
     assert ledger(clean, seller, "LUCKY_COIN") == [("RESALE_INCOME", Decimal("76.95"))]
     assert ledger(clean, buyer, "LUCKY_COIN")[-1] == ("RESALE_PURCHASE", Decimal("-81.00"))
     row = clean.execute(
-        "select status, buyer_id::text, fee_amount, seller_amount, payment_method from resales where id = %s",
+        "select r.status, p.user_id::text, r.fee_amount, r.seller_amount, r.payment_method from resales r "
+        "join prizes p on p.source_prize_id = r.prize_id where r.id = %s",
         (resale_id,),
     ).fetchone()
     assert row == ("SOLD", buyer.user["id"], Decimal("4.05"), Decimal("76.95"), "LUCKY_COIN")

@@ -211,9 +211,9 @@ def test_showoff_review_reward_once_and_reject_with_note(clean: psycopg.Connecti
         "admin-prizes", "showoffs.reject", {"showoff_id": two["id"], "note": "blurry photos"}, token=ops
     )
     assert rejected["success"] and rejected["data"]["status"] == "REJECTED"
-    assert clean.execute("select admin_note from showoffs where id = %s", (two["id"],)).fetchone() == (
-        "blurry photos",
-    )
+    assert clean.execute(
+        "select admin_note from showoff_reviews where showoff_id = %s", (two["id"],)
+    ).fetchone() == ("blurry photos",)
     assert notification_types(clean, author.user["id"]) == ["SHOWOFF_APPROVED", "SHOWOFF_REJECTED"]
     feed = invoke("list-showoffs", method="GET")
     assert [s["id"] for s in feed.data] == [one["id"]]

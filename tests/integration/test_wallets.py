@@ -162,6 +162,8 @@ def test_payment_config_by_type_without_session() -> None:
     assert default.data == deposit.data
     withdrawal = invoke("get-payment-config", method="GET", query="type=withdrawal")
     assert {m["config_type"] for m in withdrawal.data} == {"WITHDRAWAL"}
+    # the old frontend's WithdrawPage methods, in its order
+    assert [m["method"] for m in withdrawal.data] == ["BANK_TRANSFER", "ALIF_MOBI", "DC_BANK", "OTHER"]
     assert invoke("get-payment-config", {"type": "REFUND"}).status == 400
 
 

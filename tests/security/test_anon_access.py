@@ -3,19 +3,28 @@ Tables, views and functions are enumerated from the catalog, so new migrations a
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 from postgrest.exceptions import APIError
 from supabase import Client, create_client
 
 from infra.local.stack import Stack
-from tests.support import sign_in
+from tests.support import admin_invoke, invoke, make_admin, sign_in
+from tests.support_catalogue import drawn_lottery
+from tests.support_prizes import win_prize
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
 
 # Tables (and only these) that anon may read, each with the rows it may see.
 PUBLIC_READ = {"lotteries", "lottery_results", "resales", "showoffs", "payment_configs"}
 PUBLIC_FUNCTIONS: set[str] = set()  # no SQL function is meant for anon
+# Names that would give a person or a payout away; none may be a column of a public table.
+PRIVATE_COLUMNS = {
+    "user_id", "seller_id", "buyer_id", "winner_id", "winning_user_id", "winner_ticket_id", "admin_note",
+    "reviewed_by", "telegram_id", "telegram_username", "referred_by_id",
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -50,6 +59,59 @@ def test_anon_reads_no_private_row(clean: psycopg.Connection, anon: Client) -> N
             assert error.code == "42501", (name, error.code)  # permission denied
         else:
             assert rows == [], name
+
+
+def test_anon_select_star_works_on_public_tables_and_shows_no_one(clean: psycopg.Connection, anon: Client) -> None:
+    """The old frontend reads with select('*'): every public table answers it with public columns only, and no
+    user's or admin's id or Telegram identity appears anywhere in what anon can read."""
+    lottery, _ = drawn_lottery(clean)
+    seller, author = sign_in(username="seller_x"), sign_in(username="author_x")
+    listed = win_prize(clean, seller)
+    assert invoke("create-resale", {"prize_id": listed["prize_id"], "price": 80}, token=seller.token).status == 200
+    shown = win_prize(clean, author)
+    showoff = invoke("create-showoff", {"prize_id": shown["prize_id"], "content": "Look!"}, token=author.token)
+    ops = make_admin(clean, "OPERATIONS")
+    approved = admin_invoke(
+        "admin-prizes", "showoffs.approve", {"showoff_id": showoff.data["id"], "note": "internal: ok"}, token=ops
+    )
+    assert approved["success"], approved
+
+    readable: dict[str, list[dict[str, Any]]] = {}
+    for name in sorted(PUBLIC_READ):
+        rows: list[dict[str, Any]] = anon.table(name).select("*").execute().data  # type: ignore[assignment]
+        assert rows, name
+        columns = {
+            c for (c,) in clean.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'public' and table_name = %s", (name,)
+            ).fetchall()
+        }  # fmt: skip
+        assert set(rows[0]) == columns, name  # select=* is every column: none hidden, so none may be private
+        assert not columns & PRIVATE_COLUMNS, (name, columns & PRIVATE_COLUMNS)
+        readable[name] = rows
+    assert {r["id"] for r in readable["lotteries"]} >= {lottery["id"], listed["lottery_id"]}
+    assert [r["id"] for r in readable["showoffs"]] == [showoff.data["id"]]
+    assert len(readable["lottery_results"]) == 1 and len(readable["resales"]) == 1
+    detail: dict[str, Any] = anon.table("lotteries").select("*").eq("id", lottery["id"]).single().execute().data  # type: ignore[assignment]
+    assert detail["status"] == "COMPLETED" and detail["winning_ticket_number"] is not None
+
+    dump = str(readable)
+    identities = clean.execute(
+        "select id::text, telegram_id, coalesce(telegram_username, '') from users "
+        "union all select id::text, '', '' from admins"
+    ).fetchall()
+    for identity in identities:
+        for value in identity:
+            assert not value or value not in dump, value
+    assert "internal: ok" not in dump
+    # and structurally: no public table references a user or an admin
+    references = clean.execute(
+        "select c.conrelid::regclass::text from pg_constraint c where c.contype = 'f' "
+        "and c.confrelid in ('public.users'::regclass, 'public.admins'::regclass) "
+        "and c.conrelid::regclass::text = any (%s)",
+        (sorted(PUBLIC_READ),),
+    ).fetchall()
+    assert references == []
 
 
 def test_anon_writes_nothing(clean: psycopg.Connection, anon: Client) -> None:

@@ -158,6 +158,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/functions/v1/get-lottery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One public lottery: details, progress, commitment hash; after the draw the winning ticket, the winner's masked name and verify info; `my_ticket_count`/`my_ticket_numbers` with a session */
+        get: operations["get_lottery_get"];
+        put?: never;
+        /** One public lottery: details, progress, commitment hash; after the draw the winning ticket, the winner's masked name and verify info; `my_ticket_count`/`my_ticket_numbers` with a session */
+        post: operations["get_lottery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/functions/v1/get-my-orders": {
         parameters: {
             query?: never;
@@ -331,6 +349,24 @@ export interface paths {
         put?: never;
         /** Like or unlike (toggle) an approved showoff */
         post: operations["like_showoff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/functions/v1/list-lotteries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public lotteries by status (ACTIVE, SOLD_OUT, COMPLETED, UPCOMING, ALL) and sort; `my_ticket_count` when a session is given */
+        get: operations["list_lotteries_get"];
+        put?: never;
+        /** Public lotteries by status (ACTIVE, SOLD_OUT, COMPLETED, UPCOMING, ALL) and sort; `my_ticket_count` when a session is given */
+        post: operations["list_lotteries"];
         delete?: never;
         options?: never;
         head?: never;
@@ -585,6 +621,102 @@ export interface components {
             /** Ticket Id */
             ticket_id: string | null;
         };
+        /**
+         * CatalogueLottery
+         * @description A lottery in the public catalogue (list-lotteries).
+         */
+        CatalogueLottery: {
+            /** Commitment Hash */
+            commitment_hash: string | null;
+            /** Currency */
+            currency: string;
+            /** Description */
+            description: string | null;
+            /** Description I18N */
+            description_i18n: {
+                [key: string]: unknown;
+            } | null;
+            /** Draw Time */
+            draw_time: string | null;
+            /**
+             * End Time
+             * Format: date-time
+             */
+            end_time: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Image Url */
+            image_url: string | null;
+            /** Image Urls */
+            image_urls: string[];
+            /** Max Per User */
+            max_per_user: number | null;
+            /** My Ticket Count */
+            my_ticket_count: number | null;
+            /** Name I18N */
+            name_i18n: {
+                [key: string]: unknown;
+            } | null;
+            /** Period */
+            period: string | null;
+            /** Progress */
+            progress: number;
+            /** Remaining Tickets */
+            remaining_tickets: number;
+            result: components["schemas"]["DrawResult"] | null;
+            /** Sold Tickets */
+            sold_tickets: number;
+            /**
+             * Start Time
+             * Format: date-time
+             */
+            start_time: string;
+            /** Status */
+            status: string;
+            /**
+             * Ticket Price
+             * @description exact decimal amount (2 places)
+             */
+            ticket_price: number;
+            /** Title */
+            title: string;
+            /** Title I18N */
+            title_i18n: {
+                [key: string]: unknown;
+            } | null;
+            /** Total Tickets */
+            total_tickets: number;
+            /** Unlimited Purchase */
+            unlimited_purchase: boolean;
+        };
+        /** CatalogueQuery */
+        CatalogueQuery: {
+            /**
+             * Limit
+             * @default 20
+             */
+            limit?: number;
+            /**
+             * Offset
+             * @default 0
+             */
+            offset?: number;
+            /**
+             * Sort
+             * @default start_time
+             * @enum {string}
+             */
+            sort?: "start_time" | "newest" | "ending_soon" | "price_low" | "price_high" | "progress";
+            /**
+             * Status
+             * @default ALL
+             * @enum {string}
+             */
+            status?: "ACTIVE" | "SOLD_OUT" | "COMPLETED" | "UPCOMING" | "ALL";
+        };
         /** CreateResaleBody */
         CreateResaleBody: {
             /**
@@ -685,6 +817,16 @@ export interface components {
              * @default null
              */
             payment_reference?: string | null;
+        };
+        /** DrawResult */
+        DrawResult: {
+            /** Drawn At */
+            drawn_at: string | null;
+            verify: components["schemas"]["VerifyLink"];
+            /** Winner Display Name */
+            winner_display_name: string;
+            /** Winning Ticket Number */
+            winning_ticket_number: number;
         };
         /** DrawTickets */
         DrawTickets: {
@@ -922,6 +1064,105 @@ export interface components {
         LoggedOut: {
             /** Logged Out */
             logged_out: boolean;
+        };
+        /**
+         * LotteryDetail
+         * @description One lottery (get-lottery): the catalogue item with its long texts, the signed commitment, the frozen entries
+         *     (from sell-out) and, with a session, the caller's ticket numbers.
+         */
+        LotteryDetail: {
+            /** Commitment Hash */
+            commitment_hash: string | null;
+            /** Currency */
+            currency: string;
+            /** Description */
+            description: string | null;
+            /** Description I18N */
+            description_i18n: {
+                [key: string]: unknown;
+            } | null;
+            /** Details I18N */
+            details_i18n: {
+                [key: string]: unknown;
+            } | null;
+            /** Draw Commitment */
+            draw_commitment: {
+                [key: string]: unknown;
+            } | null;
+            /** Draw Time */
+            draw_time: string | null;
+            /**
+             * End Time
+             * Format: date-time
+             */
+            end_time: string;
+            entries: components["schemas"]["FrozenEntries"] | null;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Image Url */
+            image_url: string | null;
+            /** Image Urls */
+            image_urls: string[];
+            /** Material I18N */
+            material_i18n: {
+                [key: string]: unknown;
+            } | null;
+            /** Max Per User */
+            max_per_user: number | null;
+            /** My Ticket Count */
+            my_ticket_count: number | null;
+            /** My Ticket Numbers */
+            my_ticket_numbers: number[] | null;
+            /** Name I18N */
+            name_i18n: {
+                [key: string]: unknown;
+            } | null;
+            /** Period */
+            period: string | null;
+            /** Progress */
+            progress: number;
+            /** Remaining Tickets */
+            remaining_tickets: number;
+            result: components["schemas"]["DrawResult"] | null;
+            /** Sold Tickets */
+            sold_tickets: number;
+            /** Specifications I18N */
+            specifications_i18n: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Start Time
+             * Format: date-time
+             */
+            start_time: string;
+            /** Status */
+            status: string;
+            /**
+             * Ticket Price
+             * @description exact decimal amount (2 places)
+             */
+            ticket_price: number;
+            /** Title */
+            title: string;
+            /** Title I18N */
+            title_i18n: {
+                [key: string]: unknown;
+            } | null;
+            /** Total Tickets */
+            total_tickets: number;
+            /** Unlimited Purchase */
+            unlimited_purchase: boolean;
+        };
+        /** LotteryQuery */
+        LotteryQuery: {
+            /**
+             * Lottery Id
+             * Format: uuid
+             */
+            lottery_id: string;
         };
         /**
          * LotterySummary
@@ -1348,6 +1589,7 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            lotteries: components["schemas"]["LotterySummary"] | null;
             lottery: components["schemas"]["LotterySummary"] | null;
             /** Lottery Id */
             lottery_id: string | null;
@@ -1372,6 +1614,8 @@ export interface components {
             status: string;
             /** Ticket Id */
             ticket_id: string | null;
+            /** Ticket Numbers */
+            ticket_numbers: string | null;
             /** Winning Code */
             winning_code: string | null;
             /** Winning Ticket Number */
@@ -2006,6 +2250,22 @@ export interface components {
             telegram_id: string;
             /** Telegram Username */
             telegram_username: string | null;
+        };
+        /** VerifyLink */
+        VerifyLink: {
+            /** Function */
+            function: string;
+            /**
+             * Lottery Id
+             * Format: uuid
+             */
+            lottery_id: string;
+            /** Page */
+            page: string;
+            /** Path */
+            path: string;
+            /** Tool */
+            tool: string;
         };
         /** VerifyQuery */
         VerifyQuery: {
@@ -2978,6 +3238,168 @@ export interface operations {
                     "application/json": {
                         data: components["schemas"]["InvitedUser"][];
                         page: components["schemas"]["PageInfo"];
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED or SESSION_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND (also for other users' objects) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL: details hold only a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_lottery_get: {
+        parameters: {
+            query?: {
+                lottery_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["LotteryDetail"];
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED or SESSION_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND (also for other users' objects) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL: details hold only a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_lottery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["LotteryQuery"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["LotteryDetail"];
                         /** @constant */
                         success: true;
                     };
@@ -4535,6 +4957,173 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["Like"];
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED or SESSION_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND (also for other users' objects) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL: details hold only a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_lotteries_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                status?: "ACTIVE" | "SOLD_OUT" | "COMPLETED" | "UPCOMING" | "ALL";
+                sort?: "start_time" | "newest" | "ending_soon" | "price_low" | "price_high" | "progress";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["CatalogueLottery"][];
+                        page: components["schemas"]["PageInfo"];
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED or SESSION_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND (also for other users' objects) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL: details hold only a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    list_lotteries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CatalogueQuery"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["CatalogueLottery"][];
+                        page: components["schemas"]["PageInfo"];
                         /** @constant */
                         success: true;
                     };

@@ -28,14 +28,26 @@ values
      "instructions": {"zh": "通过 DC Bank 银行转账，并上传转账凭证。",
                       "ru": "Сделайте банковский перевод через DC Bank и загрузите подтверждение.",
                       "tg": "Тавассути DC Bank интиқол диҳед ва тасдиқномаро бор кунед."}}'),
-  ('withdrawal_alif_mobi', 'WITHDRAWAL', 'ALIF_MOBI', 10, 50000, 0, '1440', 1,
-   '{"method": "ALIF_MOBI",
+  -- Withdrawal methods: the four the old frontend's WithdrawPage offers. `destination_fields`: at least one of
+  -- them must be filled in (withdrawal_request); set is_enabled = false to switch a method off.
+  ('withdrawal_bank_transfer', 'WITHDRAWAL', 'BANK_TRANSFER', 10, 50000, 0, '1440', 1,
+   '{"method": "BANK_TRANSFER", "destination_fields": ["bank_account_number"],
+     "instructions": {"zh": "填写您的银行账户信息。", "ru": "Укажите реквизиты банковского счёта.",
+                      "tg": "Маълумоти суратҳисоби бонкиро нависед."}}'),
+  ('withdrawal_alif_mobi', 'WITHDRAWAL', 'ALIF_MOBI', 10, 50000, 0, '1440', 2,
+   '{"method": "ALIF_MOBI", "destination_fields": ["mobile_wallet_number", "phone_number"],
      "instructions": {"zh": "填写您的 Alif Mobi 钱包号码。", "ru": "Укажите номер кошелька Alif Mobi.",
                       "tg": "Рақами ҳамёни Alif Mobi-ро нависед."}}'),
-  ('withdrawal_dc_bank', 'WITHDRAWAL', 'DC_BANK', 10, 50000, 0, '1440', 2,
-   '{"method": "DC_BANK",
-     "instructions": {"zh": "填写您的 DC Bank 账户信息。", "ru": "Укажите реквизиты счёта в DC Bank.",
-                      "tg": "Маълумоти суратҳисоби DC Bank-ро нависед."}}')
+  ('withdrawal_dc_bank', 'WITHDRAWAL', 'DC_BANK', 10, 50000, 0, '1440', 3,
+   '{"method": "DC_BANK", "destination_fields": ["bank_account_number", "mobile_wallet_number"],
+     "instructions": {"zh": "填写您的 DC Bank 账户或 DC 钱包号码。",
+                      "ru": "Укажите счёт в DC Bank или номер кошелька DC.",
+                      "tg": "Суратҳисоби DC Bank ё рақами ҳамёни DC-ро нависед."}}'),
+  ('withdrawal_other', 'WITHDRAWAL', 'OTHER', 10, 50000, 0, '2880', 4,
+   '{"method": "OTHER", "destination_fields": ["bank_account_number", "mobile_wallet_number", "phone_number"],
+     "instructions": {"zh": "填写收款账户信息，客服会与您确认。",
+                      "ru": "Укажите реквизиты получателя; поддержка свяжется с вами для подтверждения.",
+                      "tg": "Маълумоти гиранда нависед; дастгирӣ барои тасдиқ бо шумо тамос мегирад."}}')
 on conflict (config_key) do nothing;
 
 insert into public.roles (name, description) values

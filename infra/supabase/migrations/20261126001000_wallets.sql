@@ -312,11 +312,15 @@ begin
   if coalesce(p_currency, 'TJS') <> 'TJS' then
     perform private.fail('VALIDATION_ERROR', 'only TJS withdrawals are possible', 400);
   end if;
-  if v_method.method = 'DC_BANK' and coalesce(v_details ->> 'bank_account_number', '') = '' then
-    perform private.fail('VALIDATION_ERROR', 'bank_account_number is required for a bank withdrawal', 400);
-  elsif v_method.method <> 'DC_BANK'
-        and coalesce(v_details ->> 'mobile_wallet_number', v_details ->> 'phone_number', '') = '' then
-    perform private.fail('VALIDATION_ERROR', 'mobile_wallet_number or phone_number is required', 400);
+  -- where the money goes: at least one of the method's destination fields (payment_configs.config_data)
+  if not exists (select 1 from jsonb_array_elements_text(coalesce(v_method.config_data -> 'destination_fields',
+                                                                  '["mobile_wallet_number", "phone_number"]')) f
+                  where coalesce(btrim(v_details ->> f), '') <> '') then
+    perform private.fail('VALIDATION_ERROR',
+                         format('%s needs one of: %s', v_method.method,
+                                (select string_agg(f, ', ') from jsonb_array_elements_text(
+                                   coalesce(v_method.config_data -> 'destination_fields',
+                                            '["mobile_wallet_number", "phone_number"]')) f)), 400);
   end if;
 
   -- The wallet row lock serialises this user's withdrawals: the pending cap and the balance hold together.

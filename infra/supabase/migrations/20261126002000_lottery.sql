@@ -58,11 +58,14 @@ set search_path = ''
 as $$ select left(encode(extensions.hmac(p_lottery_id::text || ':' || p_user_id::text, p_pepper, 'sha256'), 'hex'), 16) $$;
 
 -- ---------------------------------------------------------------- shapes
+-- (admins only) the winner is the winning ticket's owner: public tables hold no user id
 create or replace function private.lottery_json(p_lottery public.lotteries) returns jsonb
 language sql stable
 set search_path = ''
 as $$
   select to_jsonb(p_lottery) - 'vrf_seed' - 'vrf_proof' - 'draw_algorithm_data' - 'draw_commitment'
+         || jsonb_build_object('winning_user_id', (select t.user_id from public.tickets t
+                                                    where t.lottery_id = p_lottery.id and t.is_winning))
 $$;
 
 create or replace function private.order_json(p_order public.orders) returns jsonb
@@ -511,7 +514,7 @@ begin
   end if;
 
   update public.lotteries
-     set status = 'COMPLETED', winning_user_id = v_ticket.user_id, winning_ticket_number = v_ticket.ticket_number,
+     set status = 'COMPLETED', winning_ticket_number = v_ticket.ticket_number,
          winning_numbers = jsonb_build_array(v_ticket.ticket_number::text), vrf_seed = p_record ->> 'server_seed',
          vrf_proof = p_record ->> 'draw_signature', vrf_timestamp = v_drawn, actual_draw_time = v_drawn,
          draw_algorithm_data = p_record
@@ -533,9 +536,8 @@ begin
                              'winning_seq', p_record -> 'winning_seq', 'draw_input', p_record -> 'draw_input'),
           v_drawn)
   returning id into v_prize;
-  insert into public.lottery_results (lottery_id, winner_id, winner_ticket_id, winner_ticket_number, winning_number,
-                                      algorithm_data, draw_time)
-  values (p_lottery_id, v_ticket.user_id, v_ticket.id, v_ticket.ticket_number, v_ticket.ticket_number::text,
+  insert into public.lottery_results (lottery_id, winner_ticket_number, winning_number, algorithm_data, draw_time)
+  values (p_lottery_id, v_ticket.ticket_number, v_ticket.ticket_number::text,
           p_record - 'server_seed', v_drawn)
   returning id into v_result;
 

@@ -48,7 +48,8 @@ as $$
 $$;
 
 -- A prize as its owner sees it. `shipping` is the live request (an object or null: the old frontend treated
--- any array as "shipping"), `resale_listing` the newest listing.
+-- any array as "shipping"), `resale_listing` the live (ACTIVE) or SOLD listing, never a CANCELLED one (the old
+-- frontend shows any listing as "resold"); `lotteries` and `ticket_numbers` are what its MarketCreatePage reads.
 create or replace function private.prize_json(p_prize public.prizes) returns jsonb
 language sql stable
 set search_path = ''
@@ -58,13 +59,16 @@ as $$
     'status', p_prize.status, 'acquired_via', p_prize.acquired_via, 'source_prize_id', p_prize.source_prize_id,
     'prize_name', p_prize.prize_name, 'prize_image', p_prize.prize_image, 'prize_type', p_prize.prize_type,
     'prize_value', p_prize.prize_value, 'winning_code', p_prize.winning_code,
-    'winning_ticket_number', (select t.ticket_number from public.tickets t where t.id = p_prize.ticket_id),
+    'winning_ticket_number', ticket.number, 'ticket_numbers', ticket.number::text,
     'won_at', p_prize.won_at, 'created_at', p_prize.created_at, 'processed_at', p_prize.processed_at,
-    'lottery', private.lottery_brief_json(p_prize.lottery_id),
+    'lottery', brief.lottery, 'lotteries', brief.lottery,
     'shipping', (select private.shipping_json(s) from public.shipping s
                   where s.prize_id = p_prize.id and s.status <> 'CANCELLED'),
     'resale_listing', (select private.resale_json(r) from public.resales r
-                        where r.prize_id = p_prize.id order by r.created_at desc limit 1))
+                        where r.prize_id = p_prize.id and r.status in ('ACTIVE', 'SOLD')
+                        order by r.created_at desc limit 1))
+    from (select t.ticket_number from public.tickets t where t.id = p_prize.ticket_id) ticket(number)
+         right join (select private.lottery_brief_json(p_prize.lottery_id)) brief(lottery) on true
 $$;
 
 create or replace function private.showoff_json(p_showoff public.showoffs, p_viewer uuid) returns jsonb
@@ -79,7 +83,7 @@ as $$
     'reviewed_at', p_showoff.reviewed_at,
     'user', (select jsonb_build_object('telegram_username', u.telegram_username, 'first_name', u.first_name,
                                        'avatar_url', u.avatar_url)
-               from public.users u where u.id = p_showoff.user_id),
+               from public.prizes p join public.users u on u.id = p.user_id where p.id = p_showoff.prize_id),
     'lottery', private.lottery_brief_json(p_showoff.lottery_id),
     'is_liked', case when p_viewer is null then null
                      else exists (select 1 from public.likes k
@@ -178,8 +182,8 @@ begin
     perform private.fail('VALIDATION_ERROR', format('price must be between %s and %s', v_min, v_max), 400,
                          jsonb_build_object('min_price', v_min, 'max_price', v_max));
   end if;
-  insert into public.resales (seller_id, prize_id, lottery_id, ticket_id, resale_price, original_price)
-  values (v_user.id, v_prize.id, v_prize.lottery_id, v_prize.ticket_id, p_price, v_prize.prize_value)
+  insert into public.resales (prize_id, lottery_id, ticket_id, resale_price, original_price)
+  values (v_prize.id, v_prize.lottery_id, v_prize.ticket_id, p_price, v_prize.prize_value)
   returning * into v_resale;
   update public.prizes set status = 'RESELLING', processed_at = now() where id = v_prize.id;
   return private.resale_json(v_resale);
@@ -220,7 +224,8 @@ begin
                 from public.resales r
                where r.status = any (v_statuses) and (p_lottery_id is null or r.lottery_id = p_lottery_id)
                order by ord limit p_limit offset p_offset) x
-        join public.users u on u.id = (x.r).seller_id), '[]'::jsonb),
+        join public.prizes sp on sp.id = (x.r).prize_id
+        join public.users u on u.id = sp.user_id), '[]'::jsonb),
     'total', (select count(*) from public.resales r
                where r.status = any (v_statuses) and (p_lottery_id is null or r.lottery_id = p_lottery_id)));
 end
@@ -243,6 +248,7 @@ declare
                                                      p_request_hash);
   v_fee_rate      numeric := (private.config('resale') ->> 'fee_rate')::numeric;
   v_resale        public.resales;
+  v_seller        uuid;
   v_buyer_wallet  uuid;
   v_seller_wallet uuid;
   v_buyer         public.wallets;
@@ -256,25 +262,28 @@ begin
     perform private.fail('VALIDATION_ERROR', 'payment_method must be BALANCE or LUCKY_COIN', 400);
   end if;
 
-  update public.resales
-     set status = 'SOLD', buyer_id = v_user.id, sold_at = now(), payment_method = p_payment_method,
+  -- the seller is the listed prize's owner
+  update public.resales r
+     set status = 'SOLD', sold_at = now(), payment_method = p_payment_method,
          fee_amount = round(resale_price * v_fee_rate, 2),
          seller_amount = resale_price - round(resale_price * v_fee_rate, 2)
-   where id = p_resale_id and status = 'ACTIVE' and seller_id <> v_user.id
-  returning * into v_resale;
+    from public.prizes p
+   where r.id = p_resale_id and r.status = 'ACTIVE' and p.id = r.prize_id and p.user_id <> v_user.id
+  returning r.* into v_resale;
   if not found then
     select * into v_resale from public.resales where id = p_resale_id;
     if not found then
       perform private.fail('NOT_FOUND', 'listing not found', 404);
-    elsif v_resale.seller_id = v_user.id then
+    elsif exists (select 1 from public.prizes where id = v_resale.prize_id and user_id = v_user.id) then
       perform private.fail('FORBIDDEN', 'you cannot buy your own listing', 403);
     end if;
     perform private.fail('ALREADY_PROCESSED', 'this listing is no longer available', 409);
   end if;
 
+  select user_id into v_seller from public.prizes where id = v_resale.prize_id;
   -- Both wallets locked in id order so two users buying from each other cannot deadlock.
   v_buyer_wallet := private.wallet_id(v_user.id, p_payment_method);
-  v_seller_wallet := private.wallet_id(v_resale.seller_id, p_payment_method);
+  v_seller_wallet := private.wallet_id(v_seller, p_payment_method);
   perform 1 from public.wallets where id in (v_buyer_wallet, v_seller_wallet) order by id for update;
   v_buyer := private.wallet_apply(v_buyer_wallet, -v_resale.resale_price, 'RESALE_PURCHASE', 'resale',
                                   v_resale.id, 'resale purchase', 0, null, v_resale.lottery_id);
@@ -295,7 +304,7 @@ begin
           v_old_prize.prize_value, 'PENDING', v_old_prize.algorithm_data)
   returning * into v_new_prize;
 
-  perform private.notify(v_resale.seller_id, 'RESALE_SOLD', 'Your listing was sold',
+  perform private.notify(v_seller, 'RESALE_SOLD', 'Your listing was sold',
                          format('%s sold for %s; %s credited after a %s fee.', v_old_prize.prize_name,
                                 v_resale.resale_price, v_resale.seller_amount, v_resale.fee_amount),
                          jsonb_build_object('resale_id', v_resale.id, 'seller_amount', v_resale.seller_amount,
@@ -322,11 +331,13 @@ declare
   v_user   public.users := private.session_user(p_session);
   v_resale public.resales;
 begin
-  update public.resales set status = 'CANCELLED', cancelled_at = now()
-   where id = p_resale_id and seller_id = v_user.id and status = 'ACTIVE'
-  returning * into v_resale;
+  update public.resales r set status = 'CANCELLED', cancelled_at = now()
+    from public.prizes p
+   where r.id = p_resale_id and r.status = 'ACTIVE' and p.id = r.prize_id and p.user_id = v_user.id
+  returning r.* into v_resale;
   if not found then
-    if exists (select 1 from public.resales where id = p_resale_id and seller_id = v_user.id) then
+    if exists (select 1 from public.resales r join public.prizes p on p.id = r.prize_id
+                where r.id = p_resale_id and p.user_id = v_user.id) then
       perform private.fail('ALREADY_PROCESSED', 'this listing is no longer active', 409);
     end if;
     perform private.fail('NOT_FOUND', 'listing not found', 404);
@@ -352,8 +363,8 @@ begin
   if v_prize.status in ('RESELLING', 'RESOLD') then
     perform private.fail('INVALID_STATE', format('a %s prize cannot be shown off', v_prize.status), 409);
   end if;
-  insert into public.showoffs (user_id, lottery_id, prize_id, content, images)
-  values (v_user.id, v_prize.lottery_id, v_prize.id, p_content, coalesce(p_images, '[]'::jsonb))
+  insert into public.showoffs (lottery_id, prize_id, content, images)
+  values (v_prize.lottery_id, v_prize.id, p_content, coalesce(p_images, '[]'::jsonb))
   on conflict (prize_id) do nothing
   returning * into v_showoff;
   if not found then
@@ -563,10 +574,12 @@ begin
   perform private.admin_begin(p_admin, 'showoffs.list', 'showoff', null, p_request);
   return jsonb_build_object(
     'items', coalesce((select jsonb_agg(private.showoff_json(s, null)
-                                        || jsonb_build_object('user_id', s.user_id, 'admin_note', s.admin_note)
+                                        || jsonb_build_object('user_id', p.user_id, 'admin_note', v.admin_note)
                                         order by s.created_at, s.id)
                          from (select * from public.showoffs where p_status is null or status = p_status
-                                order by created_at, id limit p_limit offset p_offset) s), '[]'::jsonb),
+                                order by created_at, id limit p_limit offset p_offset) s
+                         join public.prizes p on p.id = s.prize_id
+                         left join public.showoff_reviews v on v.showoff_id = s.id), '[]'::jsonb),
     'total', (select count(*) from public.showoffs where p_status is null or status = p_status));
 end
 $$;
@@ -583,13 +596,13 @@ as $$
 declare
   v_max     numeric := (private.config('showoff') ->> 'max_reward')::numeric;
   v_showoff public.showoffs;
+  v_author  uuid;
 begin
   if p_reward < 0 or p_reward > v_max or p_reward <> round(p_reward, 2) then
     perform private.fail('VALIDATION_ERROR', format('reward_coins must be between 0 and %s', v_max), 400);
   end if;
   update public.showoffs
-     set status = p_status, reviewed_at = now(), reviewed_by = p_admin_id, reward_coins = p_reward,
-         admin_note = p_note
+     set status = p_status, reviewed_at = now(), reward_coins = p_reward
    where id = p_showoff_id and status = 'PENDING'
   returning * into v_showoff;
   if not found then
@@ -598,22 +611,24 @@ begin
     end if;
     perform private.fail('NOT_FOUND', 'showoff not found', 404);
   end if;
+  insert into public.showoff_reviews (showoff_id, reviewed_by, admin_note) values (v_showoff.id, p_admin_id, p_note);
+  select user_id into v_author from public.prizes where id = v_showoff.prize_id;
   if p_reward > 0 then
-    perform private.wallet_apply(private.wallet_id(v_showoff.user_id, 'LUCKY_COIN'), p_reward, 'SHOWOFF_REWARD',
+    perform private.wallet_apply(private.wallet_id(v_author, 'LUCKY_COIN'), p_reward, 'SHOWOFF_REWARD',
                                  'showoff', v_showoff.id, 'showoff reward', 0, null, v_showoff.lottery_id);
   end if;
   if p_status = 'APPROVED' then
-    perform private.notify(v_showoff.user_id, 'SHOWOFF_APPROVED', 'Your showoff is published',
+    perform private.notify(v_author, 'SHOWOFF_APPROVED', 'Your showoff is published',
                            case when p_reward > 0 then format('You received %s lucky coins.', p_reward)
                                 else 'Thanks for sharing!' end,
                            jsonb_build_object('showoff_id', v_showoff.id, 'reward_coins', p_reward),
                            v_showoff.id, 'showoff');
   else
-    perform private.notify(v_showoff.user_id, 'SHOWOFF_REJECTED', 'Your showoff was not approved', p_note,
+    perform private.notify(v_author, 'SHOWOFF_REJECTED', 'Your showoff was not approved', p_note,
                            jsonb_build_object('showoff_id', v_showoff.id, 'note', p_note),
                            v_showoff.id, 'showoff');
   end if;
-  return private.showoff_json(v_showoff, null) || jsonb_build_object('admin_note', v_showoff.admin_note);
+  return private.showoff_json(v_showoff, null) || jsonb_build_object('admin_note', p_note);
 end
 $$;
 

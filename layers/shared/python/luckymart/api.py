@@ -70,6 +70,27 @@ class Page:
     extra: Mapping[str, Any] = field(default_factory=dict)  # more top-level keys (e.g. unread_count)
 
 
+# Cache-Control values. Every response is `no-store` unless the logic returns `Cached(...)`: API answers depend on
+# sessions and money, so a CDN or browser may keep only what a function explicitly declares public.
+NO_STORE = "no-store"
+PRIVATE = "private, no-store"  # depends on the caller's session
+# What a shared copy depends on: CORS echoes the Origin, and a session (header or Bearer) changes the answer.
+PUBLIC_VARY = "Origin, Authorization, X-Session-Token"
+
+
+def public_cache(max_age: int, *, immutable: bool = False) -> str:
+    """A response any cache may share for `max_age` seconds (e.g. a completed lottery: a year, immutable)."""
+    return f"public, max-age={max_age}" + (", immutable" if immutable else "")
+
+
+@dataclass(frozen=True)
+class Cached:
+    """A result (plain data or a Page) plus the Cache-Control header of its response."""
+
+    result: Any
+    cache_control: str
+
+
 B = TypeVar("B", bound=Body)
 Auth = Literal["required", "optional", "none"]
 
@@ -95,6 +116,11 @@ class Call(Generic[B]):
             full["p_idempotency_key"] = self.idempotency_key
             full["p_request_hash"] = self.request_hash
         return db.rpc(function, full)
+
+    def cached(self, result: Any, public: str) -> Cached:
+        """`result` with Cache-Control `public` when no session was given, else private: a session-dependent
+        answer must never be shared."""
+        return Cached(result, PRIVATE if self.session_hash is not None else public)
 
 
 class Endpoint(Generic[B]):
@@ -243,6 +269,9 @@ def _check_text(value: Any) -> None:
 
 
 def _ok(result: Any) -> Response:
+    cache_control = NO_STORE
+    if isinstance(result, Cached):
+        result, cache_control = result.result, result.cache_control
     if isinstance(result, Page):
         envelope = {
             "success": True,
@@ -252,14 +281,22 @@ def _ok(result: Any) -> Response:
         }
     else:
         envelope = {"success": True, "data": result}
-    return Response(200, "application/json", jsonutil.dumps(envelope))
+    headers = {"Cache-Control": cache_control}
+    if cache_control.startswith("public"):
+        headers["Vary"] = PUBLIC_VARY
+    return Response(200, "application/json", jsonutil.dumps(envelope), headers)
 
 
 def _error_response(error: AppError) -> Response:
     payload: dict[str, Any] = {"code": error.code, "message": error.message}
     if error.details is not None:
         payload["details"] = error.details
-    return Response(error.status, "application/json", jsonutil.dumps({"success": False, "error": payload}))
+    return Response(
+        error.status,
+        "application/json",
+        jsonutil.dumps({"success": False, "error": payload}),
+        {"Cache-Control": NO_STORE},
+    )
 
 
 def _safe_errors(exc: ValidationError) -> list[dict[str, Any]]:

@@ -250,6 +250,72 @@ class LotterySummary(Out):
     draw_time: datetime | None
 
 
+class FrozenEntries(Out):
+    """The ticket list frozen at sell-out: the RFC 6962 root over `leaf` strings of every ticket in seq order."""
+
+    scheme: str
+    leaf: str
+    count: int
+    root: str
+    frozen_at: datetime | None
+
+
+class VerifyLink(Out):
+    function: str
+    lottery_id: UUID
+    path: str
+    page: str
+    tool: str
+
+
+class DrawResult(Out):
+    winning_ticket_number: int
+    winner_display_name: str  # masked: first letter, ***, last letter; never an id or a full name
+    drawn_at: datetime | None
+    verify: VerifyLink
+
+
+class CatalogueLottery(Out):
+    """A lottery in the public catalogue (list-lotteries)."""
+
+    id: UUID
+    period: str | None
+    title: str
+    title_i18n: Json | None
+    name_i18n: Json | None
+    description: str | None
+    description_i18n: Json | None
+    image_url: str | None
+    image_urls: list[str]
+    ticket_price: Money
+    currency: str
+    total_tickets: int
+    sold_tickets: int
+    remaining_tickets: int
+    progress: Rate
+    max_per_user: int | None
+    unlimited_purchase: bool
+    start_time: datetime
+    end_time: datetime
+    draw_time: datetime | None
+    status: str
+    commitment_hash: str | None
+    result: DrawResult | None
+    my_ticket_count: int | None  # with a session only
+
+
+class LotteryDetail(CatalogueLottery):
+    """One lottery (get-lottery): the catalogue item with its long texts, the signed commitment, the frozen entries
+    (from sell-out) and, with a session, the caller's ticket numbers."""
+
+    details_i18n: Json | None
+    specifications_i18n: Json | None
+    material_i18n: Json | None
+    draw_commitment: Json | None
+    entries: FrozenEntries | None
+    my_ticket_numbers: list[int] | None
+
+
 class Order(Out):
     id: UUID
     order_number: str
@@ -331,16 +397,6 @@ class Ticket(Out):
     is_winning: bool
     created_at: datetime
     lottery: TicketLottery
-
-
-class FrozenEntries(Out):
-    """The ticket list frozen at sell-out: the RFC 6962 root over `leaf` strings of every ticket in seq order."""
-
-    scheme: str
-    leaf: str
-    count: int
-    root: str
-    frozen_at: datetime | None
 
 
 class DrawTickets(Out):
@@ -433,10 +489,12 @@ class Prize(Out):
     source_prize_id: UUID | None
     winning_code: str | None
     winning_ticket_number: int | None
+    ticket_numbers: str | None  # the winning ticket number as text: the old frontend's MarketCreatePage reads it
     won_at: datetime
     processed_at: datetime | None
     created_at: datetime
     lottery: LotterySummary | None
+    lotteries: LotterySummary | None  # the old frontend's name for `lottery`
     shipping: Shipping | None
     resale_listing: Resale | None
 
