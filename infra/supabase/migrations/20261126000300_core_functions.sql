@@ -278,6 +278,9 @@ begin
   if v_telegram_id is null or v_telegram_id !~ '^[0-9]{1,20}$' then
     perform private.fail('VALIDATION_ERROR', 'initData user has no valid id', 400);
   end if;
+  -- Before any write: a refused sign-in changes nothing (the counters roll back with it).
+  perform private.rate_limit('sign_in_user', v_telegram_id);
+  perform private.rate_limit('sign_in_ip', p_ip_address);
 
   update public.users
      set telegram_username = p_telegram_user ->> 'username',
@@ -317,6 +320,13 @@ begin
 
   insert into public.user_sessions (user_id, token_hash, device, ip_address, user_agent, expires_at)
   values (v_user.id, p_token_hash, p_device, p_ip_address, left(p_user_agent, 500), v_expires);
+  -- At most sessions.max_active_per_user live sessions: the oldest beyond it are revoked (the user row locked
+  -- above serialises concurrent sign-ins of one user, so the count is exact).
+  update public.user_sessions set is_active = false, revoked_at = now()
+   where id in (select s.id from public.user_sessions s
+                 where s.user_id = v_user.id and s.is_active and s.expires_at > now()
+                 order by s.token_hash = p_token_hash desc, s.created_at desc, s.id
+                offset greatest(coalesce((private.config('sessions') ->> 'max_active_per_user')::integer, 10), 1));
 
   return jsonb_build_object(
     'user', private.user_json(v_user),
@@ -341,18 +351,29 @@ begin
 end
 $$;
 
-create or replace function public.logout(p_session text) returns jsonb
+-- Revokes this session, or with p_all every live session of its user ("log out everywhere").
+create or replace function public.logout(p_session text, p_all boolean default false) returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_user    public.users;
+  v_revoked integer;
 begin
+  if coalesce(p_all, false) then
+    v_user := private.session_user(p_session);
+    update public.user_sessions set is_active = false, revoked_at = now()
+     where user_id = v_user.id and is_active;
+    get diagnostics v_revoked = row_count;
+    return jsonb_build_object('logged_out', true, 'sessions_revoked', v_revoked);
+  end if;
   update public.user_sessions set is_active = false, revoked_at = now()
    where token_hash = p_session and is_active and expires_at > now();
   if not found then
     perform private.fail('UNAUTHENTICATED', 'session is missing, invalid or signed out', 401);
   end if;
-  return jsonb_build_object('logged_out', true);
+  return jsonb_build_object('logged_out', true, 'sessions_revoked', 1);
 end
 $$;
 

@@ -195,7 +195,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user      public.users := private.session_user(p_session);
+  v_user      public.users := private.session_writer(p_session);
   v_replay    jsonb;
   v_rate      numeric := (private.config('exchange_rate'))::text::numeric;
   v_converted numeric(18, 2);
@@ -243,7 +243,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user    public.users := private.session_user(p_session);
+  v_user    public.users := private.session_writer(p_session);
   v_replay  jsonb;
   v_method  public.payment_configs;
   v_images  jsonb := coalesce(p_proof_images, '[]'::jsonb);
@@ -292,7 +292,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user       public.users := private.session_user(p_session);
+  v_user       public.users := private.session_writer(p_session);
   v_replay     jsonb;
   v_limits     jsonb := private.config('withdrawal');
   v_method     public.payment_configs;
@@ -358,7 +358,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user     public.users := private.session_user(p_session);
+  v_user     public.users := private.session_writer(p_session);
   v_replay   jsonb;
   v_required integer := (private.config('first_deposit_bonus') ->> 'min_invites')::integer;
   v_invited  integer;

@@ -133,7 +133,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user     public.users := private.session_user(p_session);
+  v_user     public.users := private.session_writer(p_session);
   v_prize    public.prizes := private.own_prize_for_update(v_user.id, p_prize_id);
   v_shipping public.shipping;
 begin
@@ -163,7 +163,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user   public.users := private.session_user(p_session);
+  v_user   public.users := private.session_writer(p_session);
   v_prize  public.prizes := private.own_prize_for_update(v_user.id, p_prize_id);
   v_band   jsonb := private.config('resale');
   v_min    numeric(18, 2) := ceil(v_prize.prize_value * (v_band ->> 'min_ratio')::numeric * 100) / 100;
@@ -238,7 +238,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user          public.users := private.session_user(p_session);
+  v_user          public.users := private.session_writer(p_session);
   v_replay        jsonb := private.idempotency_begin(v_user.id, 'purchase-resale', p_idempotency_key,
                                                      p_request_hash);
   v_fee_rate      numeric := (private.config('resale') ->> 'fee_rate')::numeric;
@@ -319,7 +319,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user   public.users := private.session_user(p_session);
+  v_user   public.users := private.session_writer(p_session);
   v_resale public.resales;
 begin
   update public.resales set status = 'CANCELLED', cancelled_at = now()
@@ -345,7 +345,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user    public.users := private.session_user(p_session);
+  v_user    public.users := private.session_writer(p_session);
   v_prize   public.prizes := private.own_prize_for_update(v_user.id, p_prize_id);
   v_showoff public.showoffs;
 begin
@@ -393,7 +393,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user  public.users := private.session_user(p_session);
+  v_user  public.users := private.session_writer(p_session);
   v_liked boolean;
   v_count integer;
 begin
@@ -447,7 +447,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user    public.users := private.session_user(p_session);
+  v_user    public.users := private.session_writer(p_session);
   v_updated integer;
 begin
   update public.notifications set is_read = true, read_at = now(), updated_at = now()
