@@ -126,8 +126,13 @@ def test_retention_sweep_deletes_old_rows_in_bounded_batches(clean: psycopg.Conn
     uid = user.user["id"]
     config(
         "retention",
-        {"batch_size": 2, "sessions_days": 7, "idempotency_hours": 24, "outbox_days": 7,
-         "read_notifications_days": 90},
+        {
+            "batch_size": 2,
+            "sessions_days": 7,
+            "idempotency_hours": 24,
+            "outbox_days": 7,
+            "read_notifications_days": 90,
+        },
     )
     for i in range(3):  # expired 8 days ago
         clean.execute(
