@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
 @pytest.fixture
 def config(clean: psycopg.Connection) -> Iterator[Any]:
     """Sets system_config values for one test and restores them afterwards (the table outlives tests)."""
-    saved = dict(clean.execute("select key, value from system_config").fetchall())
+    saved: dict[str, Any] = dict(clean.execute("select key, value from system_config").fetchall())
 
     def put(key: str, value: Any) -> None:
         clean.execute("update system_config set value = %s::jsonb where key = %s", (json.dumps(value), key))
