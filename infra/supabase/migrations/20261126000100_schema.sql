@@ -534,6 +534,7 @@ create table public.showoffs (
   reviewed_at    timestamptz,
   reviewed_by    uuid references public.admins (id),
   reward_coins   numeric(18, 2) not null default 0 check (reward_coins between 0 and 100),
+  hidden_at      timestamptz,   -- set while the author is banned: off the feed, not likeable
   created_at     timestamptz not null default now(),
   updated_at     timestamptz not null default now()
 );
@@ -631,7 +632,8 @@ create policy resales_public_read on public.resales for select to anon, authenti
 
 grant select (id, lottery_id, content, images, likes_count, comments_count, status, created_at)
   on public.showoffs to anon, authenticated;
-create policy showoffs_public_read on public.showoffs for select to anon, authenticated using (status = 'APPROVED');
+create policy showoffs_public_read on public.showoffs for select to anon, authenticated
+  using (status = 'APPROVED' and hidden_at is null);
 
 grant select (id, config_key, config_type, method, config_data, min_amount, max_amount, fee_rate, processing_time,
               is_enabled, sort_order)

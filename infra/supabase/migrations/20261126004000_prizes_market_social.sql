@@ -261,6 +261,7 @@ begin
          fee_amount = round(resale_price * v_fee_rate, 2),
          seller_amount = resale_price - round(resale_price * v_fee_rate, 2)
    where id = p_resale_id and status = 'ACTIVE' and seller_id <> v_user.id
+     and exists (select 1 from public.users s where s.id = seller_id and s.status = 'ACTIVE')
   returning * into v_resale;
   if not found then
     select * into v_resale from public.resales where id = p_resale_id;
@@ -268,6 +269,8 @@ begin
       perform private.fail('NOT_FOUND', 'listing not found', 404);
     elsif v_resale.seller_id = v_user.id then
       perform private.fail('FORBIDDEN', 'you cannot buy your own listing', 403);
+    elsif v_resale.status = 'ACTIVE' then  -- a seller who is not ACTIVE (banned, suspended) is never paid
+      perform private.fail('INVALID_STATE', 'this seller cannot sell right now', 409);
     end if;
     perform private.fail('ALREADY_PROCESSED', 'this listing is no longer available', 409);
   end if;
@@ -379,9 +382,9 @@ begin
                          from (select s, row_number() over (order by
                                         case when p_sort = 'most_liked' then s.likes_count end desc,
                                         s.created_at desc, s.id) as ord
-                                 from public.showoffs s where s.status = 'APPROVED'
+                                 from public.showoffs s where s.status = 'APPROVED' and s.hidden_at is null
                                 order by ord limit p_limit offset p_offset) x), '[]'::jsonb),
-    'total', (select count(*) from public.showoffs where status = 'APPROVED'));
+    'total', (select count(*) from public.showoffs where status = 'APPROVED' and hidden_at is null));
 end
 $$;
 
@@ -397,7 +400,7 @@ declare
   v_liked boolean;
   v_count integer;
 begin
-  perform 1 from public.showoffs where id = p_showoff_id and status = 'APPROVED' for update;
+  perform 1 from public.showoffs where id = p_showoff_id and status = 'APPROVED' and hidden_at is null for update;
   if not found then
     perform private.fail('NOT_FOUND', 'showoff not found', 404);
   end if;
@@ -587,11 +590,17 @@ begin
   if p_reward < 0 or p_reward > v_max or p_reward <> round(p_reward, 2) then
     perform private.fail('VALIDATION_ERROR', format('reward_coins must be between 0 and %s', v_max), 400);
   end if;
-  update public.showoffs
-     set status = p_status, reviewed_at = now(), reviewed_by = p_admin_id, reward_coins = p_reward,
-         admin_note = p_note
-   where id = p_showoff_id and status = 'PENDING'
-  returning * into v_showoff;
+  begin
+    update public.showoffs
+       set status = p_status, reviewed_at = now(), reviewed_by = p_admin_id, reward_coins = p_reward,
+           admin_note = p_note
+     where id = p_showoff_id and status = 'PENDING'
+    returning * into v_showoff;
+  exception when unique_violation then  -- showoffs_one_reward_per_item: the item was rewarded already
+    perform private.fail('ALREADY_EXISTS',
+                         'a showoff of this item (before or after a resale) was already rewarded; approve with 0',
+                         409);
+  end;
   if not found then
     if exists (select 1 from public.showoffs where id = p_showoff_id) then
       perform private.fail('ALREADY_PROCESSED', 'this showoff was already reviewed', 409);

@@ -116,6 +116,36 @@ begin
 end
 $$;
 
+-- ---------------------------------------------------------------- one rewarded showoff per physical item
+-- Each resale creates a new prize row for the same item (source_prize_id points at the previous one), so a
+-- showoff is tied to the chain's root prize and at most one showoff per root may carry a reward.
+create or replace function private.root_prize_id(p_prize_id uuid) returns uuid
+language sql stable
+set search_path = ''
+as $$
+  with recursive chain as (
+    select p.id, p.source_prize_id, 0 as depth from public.prizes p where p.id = p_prize_id
+    union all
+    select p.id, p.source_prize_id, c.depth + 1 from public.prizes p join chain c on p.id = c.source_prize_id
+     where c.depth < 10000)
+  select id from chain where source_prize_id is null
+$$;
+
+create or replace function private.showoff_set_root() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  new.root_prize_id := private.root_prize_id(new.prize_id);
+  return new;
+end
+$$;
+
+alter table public.showoffs add column root_prize_id uuid not null references public.prizes (id);
+create trigger showoffs_set_root before insert on public.showoffs
+  for each row execute function private.showoff_set_root();
+create unique index showoffs_one_reward_per_item on public.showoffs (root_prize_id) where reward_coins > 0;
+
 -- ---------------------------------------------------------------- retention
 create index user_sessions_expires_idx on public.user_sessions (expires_at);
 create index user_sessions_revoked_idx on public.user_sessions (revoked_at) where revoked_at is not null;
