@@ -213,6 +213,10 @@ begin
   if v_converted <= 0 then
     perform private.fail('VALIDATION_ERROR', 'amount is too small to exchange', 400);
   end if;
+  -- Both wallets locked in id order first, as every multi-wallet change does (lottery_cancel, purchase_resale,
+  -- process_commissions): locking BALANCE then LUCKY_COIN could deadlock against a refund holding them the other way.
+  perform 1 from public.wallets where user_id = v_user.id and type in ('BALANCE', 'LUCKY_COIN') and currency = 'TJS'
+   order by id for update;
   v_source := private.wallet_apply(private.wallet_id(v_user.id, 'BALANCE'), -p_amount, 'EXCHANGE_OUT',
                                    'exchange', v_id, 'Exchange to LUCKY_COIN');
   v_target := private.wallet_apply(private.wallet_id(v_user.id, 'LUCKY_COIN'), v_converted, 'EXCHANGE_IN',
