@@ -146,6 +146,23 @@ create trigger showoffs_set_root before insert on public.showoffs
   for each row execute function private.showoff_set_root();
 create unique index showoffs_one_reward_per_item on public.showoffs (root_prize_id) where reward_coins > 0;
 
+-- ---------------------------------------------------------------- read-only compatibility views
+-- A join view cannot be written, and PostgreSQL says so (55000, answered as 500) before it checks privileges.
+-- An INSTEAD OF trigger makes the write reach the privilege check (42501: PostgREST answers 401 to anon, 403 to
+-- a signed-in role); a role that does hold the privilege is refused by the trigger itself.
+create or replace function private.refuse_view_write() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  raise exception 'the compatibility view %.% is read-only', tg_table_schema, tg_table_name
+    using errcode = 'insufficient_privilege';
+end
+$$;
+
+create trigger transactions_read_only instead of insert or update or delete on public.transactions
+  for each row execute function private.refuse_view_write();
+
 -- ---------------------------------------------------------------- retention
 create index user_sessions_expires_idx on public.user_sessions (expires_at);
 create index user_sessions_revoked_idx on public.user_sessions (revoked_at) where revoked_at is not null;
