@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from luckymart.config import SECRET_NAMES
+from luckymart.uploads import DEPOSIT_PREFIX, STATE_TAG, UNREFERENCED_TAGGING
 from tests.support_deploy import ROOT, Template, render, stage_config, stages, template
 
 pytestmark = pytest.mark.unit
@@ -190,6 +191,9 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
         assert _allowed(grants, "s3:PutObject") == (
             {"{UploadsBucket.Arn}/deposits/*"} if fn.name == "create-upload-url" else set()
         ), fn.name
+        assert _allowed(grants, "s3:PutObjectTagging") == (
+            {"{UploadsBucket.Arn}/deposits/*"} if fn.name in {"create-upload-url", "deposit-request"} else set()
+        ), fn.name
         logs = _allowed(grants, "logs:PutLogEvents")
         assert logs == {
             f"arn:{{AWS::Partition}}:logs:{{AWS::Region}}:{{AWS::AccountId}}:log-group:"
@@ -215,6 +219,7 @@ def test_functions_read_configuration_from_the_environment_and_secrets_from_ssm(
         assert not {name.upper() for name in SECRET_NAMES} & set(env), f"{fn.name} has a secret in its environment"
     functions = tpl.functions
     assert functions["create-upload-url"].environment["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
+    assert functions["deposit-request"].environment["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
     for name in COMMISSION_PUBLISHERS:
         assert functions[name].environment["COMMISSION_QUEUE_URL"] == {"Ref": "CommissionQueue"}
     assert functions["admin-commissions"].environment["COMMISSION_DLQ_URL"] == {"Ref": "CommissionDeadLetterQueue"}
@@ -306,3 +311,12 @@ def test_the_layer_zip_is_within_lambda_limits(stage: str) -> None:
     packages = {Path(i.filename).parts[1] for i in infos if len(Path(i.filename).parts) > 2}
     assert {"luckymart", "pydantic", "postgrest", "aws_lambda_powertools"} <= packages
     assert not {"boto3", "botocore", "s3transfer"} & packages, "the runtime provides boto3"
+
+
+def test_unreferenced_uploads_expire(tpl: Template) -> None:
+    rules = tpl.resources["UploadsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    (expiry,) = [r for r in rules if "ExpirationInDays" in r]
+    assert expiry["Status"] == "Enabled" and expiry["Prefix"] == DEPOSIT_PREFIX
+    assert expiry["TagFilters"] == [{"Key": STATE_TAG, "Value": "unreferenced"}]
+    assert "<Value>unreferenced</Value>" in UNREFERENCED_TAGGING
+    assert expiry["ExpirationInDays"] == stage_config(tpl.stage)["unreferencedUploadExpiryDays"]
