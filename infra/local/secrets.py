@@ -14,19 +14,26 @@ LOCAL_BOT_TOKEN = "123456789:LOCAL-DEV-ONLY-BOT-TOKEN"
 
 
 def local_secrets(run_dir: Path) -> dict[str, str]:
+    """The run folder's secrets; names added since the folder was created are generated and stored too."""
     path = run_dir / "secrets.json"
-    if path.exists():
-        return dict(json.loads(path.read_text()))
-    signing_key = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    values = {
-        "TELEGRAM_BOT_TOKEN": LOCAL_BOT_TOKEN,
-        "FAIRDRAW_SIGNING_KEY": signing_key.hex(),
-        "SEED_ENCRYPTION_KEY": secrets.token_bytes(32).hex(),
-        "REFERRAL_PEPPER": secrets.token_hex(32),
+    values: dict[str, str] = dict(json.loads(path.read_text())) if path.exists() else {}
+    generated = {
+        "TELEGRAM_BOT_TOKEN": lambda: LOCAL_BOT_TOKEN,
+        "FAIRDRAW_SIGNING_KEY": lambda: (
+            Ed25519PrivateKey.generate()
+            .private_bytes(
+                serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+            )
+            .hex()
+        ),
+        "SEED_ENCRYPTION_KEY": lambda: secrets.token_bytes(32).hex(),
+        "REFERRAL_PEPPER": lambda: secrets.token_hex(32),
+        "REFERRAL_CODE_KEY": lambda: secrets.token_hex(32),
     }
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(values))
-    path.chmod(0o600)
+    missing = {name: make() for name, make in generated.items() if name not in values}
+    if missing:
+        values.update(missing)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+        path.chmod(0o600)
     return values

@@ -34,7 +34,7 @@ SHARED_ENV = {
 }  # fmt: skip
 # Secrets each function may read besides the service-role key; everything else is denied by omission.
 EXTRA_SECRETS = {
-    "auth-telegram": {"telegram_bot_token"},
+    "auth-telegram": {"telegram_bot_token", "referral_code_key"},
     "lottery-purchase": {"referral_pepper"},
     "auto-lottery-draw": {"fairdraw_signing_key", "seed_encryption_key"},
     "draw-lottery": {"fairdraw_signing_key", "seed_encryption_key"},

@@ -235,23 +235,60 @@ as $$
 $$;
 
 -- ---------------------------------------------------------------- referral codes
--- Collision-free by construction: an odd multiplier is a bijection modulo 2^35, so distinct sequence
--- values give distinct 7-symbol codes (Crockford base32), which do not reveal the user count.
+-- Codes are stored (users.referral_code, unique) and looked up by equality, so every code ever issued stays valid
+-- whatever scheme made it. New codes: a counter through a keyed permutation of [0, 2^35) (a 4-round Feistel
+-- network over 36 bits with HMAC-SHA256 rounds, cycle-walked below 2^35), 7 Crockford base32 symbols. Without
+-- the key (SSM referral_code_key, passed in by auth-telegram) a code reveals neither the user count nor the
+-- next code. An earlier scheme's code (an odd multiplier of the same counter) could coincide with a new value:
+-- such a value is skipped.
 create sequence private.referral_code_seq;
 
-create or replace function private.next_referral_code() returns text
+create or replace function private.referral_permute(p_value bigint, p_key text) returns bigint
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_value bigint := p_value;
+  v_left  bigint;
+  v_right bigint;
+  v_next  bigint;
+begin
+  loop  -- cycle-walking: a permutation of [0, 2^36) restricted by iteration is a permutation of [0, 2^35)
+    v_left := v_value >> 18;
+    v_right := v_value & 262143;
+    for r in 1..4 loop
+      v_next := v_left # (('x' || left(encode(extensions.hmac(r || ':' || v_right, p_key, 'sha256'), 'hex'), 5))
+                          ::bit(20)::integer & 262143);
+      v_left := v_right;
+      v_right := v_next;
+    end loop;
+    v_value := (v_left << 18) | v_right;
+    exit when v_value < 34359738368;
+  end loop;
+  return v_value;
+end
+$$;
+
+create or replace function private.next_referral_code(p_key text) returns text
 language plpgsql
 set search_path = ''
 as $$
 declare
   v_alphabet constant text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-  v_value    bigint := ((nextval('private.referral_code_seq')::numeric * 2654435761 + 104729)
-                        % 34359738368)::bigint;
-  v_code     text := '';
+  v_value    bigint;
+  v_code     text;
 begin
-  for i in 1..7 loop
-    v_code := substr(v_alphabet, (v_value % 32)::integer + 1, 1) || v_code;
-    v_value := v_value / 32;
+  if coalesce(length(p_key), 0) < 32 then
+    raise exception 'referral code key is not configured';
+  end if;
+  loop
+    v_value := private.referral_permute(nextval('private.referral_code_seq'), p_key);
+    v_code := '';
+    for i in 1..7 loop
+      v_code := substr(v_alphabet, (v_value % 32)::integer + 1, 1) || v_code;
+      v_value := v_value / 32;
+    end loop;
+    exit when not exists (select 1 from public.users where referral_code = 'LM' || v_code);
   end loop;
   return 'LM' || v_code;
 end
@@ -262,7 +299,8 @@ $$;
 -- startParam "ref_<code>" (new users only: once, never self, never a cycle) and creates the session.
 create or replace function public.auth_telegram(
   p_telegram_user jsonb, p_start_param text, p_token_hash text,
-  p_device text default 'telegram_mini_app', p_ip_address text default null, p_user_agent text default null)
+  p_device text default 'telegram_mini_app', p_ip_address text default null, p_user_agent text default null,
+  p_referral_key text default null)
 returns jsonb
 language plpgsql
 security definer
@@ -301,7 +339,7 @@ begin
                               referral_code, referred_by_id, referrer_id, last_login_at, last_active_at)
     values (v_telegram_id, p_telegram_user ->> 'username', p_telegram_user ->> 'first_name',
             p_telegram_user ->> 'last_name', coalesce(p_telegram_user ->> 'language_code', 'zh'),
-            p_telegram_user ->> 'photo_url', private.next_referral_code(), v_referrer, v_referrer, now(), now())
+            p_telegram_user ->> 'photo_url', private.next_referral_code(p_referral_key), v_referrer, v_referrer, now(), now())
     on conflict (telegram_id) do nothing
     returning * into v_user;
     if found then

@@ -21,14 +21,14 @@ begin
 end
 $$;
 
-create sequence if not exists private.finance_order_seq;
-
+-- DP/WD + UTC date + 12 random hex digits: no global sequence, so numbers reveal nothing about volume
+-- (48 random bits a day; deposits.order_number and withdrawals.order_number are unique all the same).
 create or replace function private.order_number(p_prefix text) returns text
-language sql
+language sql volatile
 set search_path = ''
 as $$
   select p_prefix || to_char(now() at time zone 'UTC', 'YYYYMMDD')
-         || lpad(nextval('private.finance_order_seq')::text, 8, '0')
+         || upper(left(replace(gen_random_uuid()::text, '-', ''), 12))
 $$;
 
 -- The first-deposit bonus as every reader must see it: PENDING turns EXPIRED at expire_at, sweep or not.

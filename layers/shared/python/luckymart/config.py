@@ -13,6 +13,7 @@ SECRET_NAMES = (
     "fairdraw_signing_key",
     "seed_encryption_key",
     "referral_pepper",
+    "referral_code_key",
 )
 SECRET_CACHE_SECONDS = 300
 
