@@ -13,6 +13,11 @@ from luckymart.log import logger
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    with db.acting_as("system"):
+        return _run()
+
+
+def _run() -> dict[str, Any]:
     due = db.rpc("lottery_scheduler_due", {})
     cancelled = [str(i) for i in due["expired"] if db.rpc("lottery_expire", {"p_lottery_id": i}) is not None]
     drawn: list[str] = []

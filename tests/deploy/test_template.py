@@ -32,7 +32,7 @@ SHARED_ENV = {
     "STAGE", "SUPABASE_URL", "CORS_ALLOWED_ORIGINS", "SSM_PARAMETER_PREFIX", "LOG_LEVEL",
     "POWERTOOLS_SERVICE_NAME",
 }  # fmt: skip
-# Secrets each function may read besides the service-role key; everything else is denied by omission.
+# Secrets each function may read besides its class's database key; everything else is denied by omission.
 EXTRA_SECRETS = {
     "auth-telegram": {"telegram_bot_token", "referral_code_key"},
     "lottery-purchase": {"referral_pepper"},
@@ -180,7 +180,9 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
         grants = tpl.grants(fn.role_id)
         secrets = {resource.removeprefix(prefix) for action, resource in grants if action == "ssm:GetParameter"}
         assert all(not s.startswith("arn:") for s in secrets), secrets
-        assert secrets == {"supabase_service_role_key"} | EXTRA_SECRETS.get(fn.name, set()), fn.name
+        db_class = "user" if fn.name in USER_FUNCTIONS else "system" if fn.name in SYSTEM_FUNCTIONS else "admin"
+        own_key = {f"supabase_{db_class}_key", "supabase_anon_key"}  # never the service-role key
+        assert secrets == own_key | EXTRA_SECRETS.get(fn.name, set()), fn.name
         assert _allowed(grants, "sqs:SendMessage") == (
             {"{CommissionQueue.Arn}"} if fn.name in COMMISSION_PUBLISHERS else set()
         ), fn.name

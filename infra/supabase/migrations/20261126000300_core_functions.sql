@@ -22,20 +22,52 @@ language sql stable
 set search_path = ''
 as $$ select value from public.system_config where key = p_key $$;
 
--- Revokes EXECUTE from the API roles on every function of this project and grants it to service_role.
--- Called at the end of each migration so a forgotten REVOKE cannot expose a new function.
+-- Which database role may execute a public function, by a rule that also classes functions added later:
+--   admin_*                                   -> luckymart_admin  (admin Lambdas, IAM invoke + admin token)
+--   the explicit system list below            -> luckymart_system (scheduler, queue consumer)
+--   lottery_draw_ticket, lottery_draw_complete -> both: a draw is completed by the scheduler or by draw-lottery
+--   every other public function               -> luckymart_user   (the public Function URLs)
+-- A new system function must be added to the list: until then it is user-class, and the catalog test
+-- (tests/security/test_function_roles.py) fails for any user-class function without p_session that is not a
+-- known public one.
+create or replace function private.function_roles(p_name text) returns text[]
+language sql immutable
+set search_path = ''
+as $$
+  select case
+    when p_name like 'admin\_%' then array['luckymart_admin']
+    when p_name in ('lottery_draw_ticket', 'lottery_draw_complete') then array['luckymart_system', 'luckymart_admin']
+    when p_name in ('lottery_scheduler_due', 'lottery_expire', 'lottery_draw_claim', 'commission_outbox_claim_stale',
+                    'process_commissions', 'retention_sweep') then array['luckymart_system']
+    else array['luckymart_user']
+  end
+$$;
+
+-- Revokes EXECUTE from the API roles on every function of this project; grants each public function to
+-- service_role (operators' key; no Lambda holds it) and to its class role (private.function_roles), once those
+-- roles exist. Called at the end of each migration so a forgotten REVOKE cannot expose a new function.
 create or replace function private.lock_down_functions() returns void
 language plpgsql
 set search_path = ''
 as $$
 declare
-  f record;
+  f      record;
+  v_role text;
+  v_all  constant text[] := array['luckymart_user', 'luckymart_system', 'luckymart_admin'];
 begin
-  for f in select p.oid::regprocedure as sig, n.nspname as schema
+  for f in select p.oid::regprocedure as sig, n.nspname as schema, p.proname as name
              from pg_proc p join pg_namespace n on n.oid = p.pronamespace
             where n.nspname in ('public', 'private')
   loop
     execute format('revoke all on function %s from public, anon, authenticated', f.sig);
+    foreach v_role in array v_all loop
+      if exists (select 1 from pg_roles where rolname = v_role) then
+        execute format('revoke all on function %s from %I', f.sig, v_role);
+        if f.schema = 'public' and v_role = any (private.function_roles(f.name)) then
+          execute format('grant execute on function %s to %I', f.sig, v_role);
+        end if;
+      end if;
+    end loop;
     if f.schema = 'public' then
       execute format('grant execute on function %s to service_role', f.sig);
     end if;

@@ -1,5 +1,24 @@
--- Hardening (issue 15): rate limits inside the SQL call, a cap on active sessions, retention of what piles up.
--- Every value is in system_config (README "Security limits"); a missing bucket means "no limit".
+-- Hardening (issue 15): rate limits inside the SQL call, a cap on active sessions, retention of what piles up,
+-- one database role per class of Lambda. Every limit is in system_config (docs/security.md); a missing bucket
+-- means "no limit".
+
+-- ---------------------------------------------------------------- a database role per function class
+-- The Lambdas reach PostgREST with a JWT whose `role` claim names one of these (keys minted per class, in SSM);
+-- PostgREST switches to it, and the role may EXECUTE only its own class of functions (private.function_roles,
+-- applied by private.lock_down_functions). No table privileges: every function is security definer.
+do $$
+declare
+  v_role text;
+begin
+  foreach v_role in array array['luckymart_user', 'luckymart_system', 'luckymart_admin'] loop
+    if not exists (select 1 from pg_roles where rolname = v_role) then
+      execute format('create role %I nologin noinherit', v_role);
+    end if;
+    execute format('grant %I to authenticator', v_role);
+    execute format('grant usage on schema public to %I', v_role);
+  end loop;
+end
+$$;
 
 insert into public.system_config (key, value, description) values
   ('rate_limits',
