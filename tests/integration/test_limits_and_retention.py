@@ -16,6 +16,7 @@ from infra.local.s3 import local_s3
 from infra.local.stack import Stack
 from luckymart import jsonutil
 from tests.support import Result, invoke, sign_in, signed_init_data
+from tests.support_prizes import win_prize
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
 
@@ -111,19 +112,25 @@ def test_upload_urls_are_rate_limited_per_user(stack: Stack, clean: psycopg.Conn
 
 
 def test_sliding_window_counts_the_previous_window(clean: psycopg.Connection) -> None:
-    # 10 requests at the very end of the previous minute still weigh on the start of this one.
+    # A burst in the previous minute still weighs on this one (by the part of it the sliding window overlaps:
+    # at least 1/600 even in the last 0.1 s, so 100,000 requests always exceed 5) ...
     clean.execute(
-        "insert into rate_limits (bucket, key, window_start, count, expires_at) "
-        "values ('t', 'k', date_trunc('minute', now()) - interval '1 minute', 10, now() + interval '1 minute')"
+        "insert into rate_limits (bucket, key, window_start, count, expires_at) values "
+        "('t', 'recent', date_trunc('minute', now()) - interval '1 minute', 100000, now() + interval '1 minute'), "
+        "('t', 'old', date_trunc('minute', now()) - interval '2 minutes', 100000, now() + interval '1 minute')"
     )
     with pytest.raises(psycopg.Error) as info:
-        clean.execute("select private.rate_limit('t', 'k', 5, 60)")
+        clean.execute("select private.rate_limit('t', 'recent', 5, 60)")
     assert info.value.sqlstate == "LM429"
+    # ... a burst two windows ago does not.
+    clean.execute("select private.rate_limit('t', 'old', 5, 60)")
+    assert clean.execute("select count, previous_count from rate_limits where key = 'old'").fetchone() == (1, 0)
 
 
 def test_retention_sweep_deletes_old_rows_in_bounded_batches(clean: psycopg.Connection, config: Any) -> None:
     user = sign_in()
     uid = user.user["id"]
+    win_prize(clean, user)
     config(
         "retention",
         {
@@ -160,10 +167,14 @@ def test_retention_sweep_deletes_old_rows_in_bounded_batches(clean: psycopg.Conn
         "insert into rate_limits (bucket, key, window_start, count, expires_at) "
         "values ('t', 'gone', now() - interval '1 hour', 1, now() - interval '1 minute')"
     )
+    clean.execute(
+        "insert into commission_outbox (order_id, processed_at) select id, now() - interval '8 days' from orders"
+    )  # the order win_prize made, processed long ago
     from functions.auto_lottery_draw.handler import handler as scheduled_job
 
     first = scheduled_job(scheduled_event(), LocalContext("auto-lottery-draw"))["retention"]
     assert first["sessions"] == 2 and first["idempotency_keys"] == 1 and first["notifications"] == 1
+    assert first["commission_outbox"] == 1
     assert first["rate_limits"] >= 1
     second = scheduled_job(scheduled_event(), LocalContext("auto-lottery-draw"))["retention"]
     assert second["sessions"] == 2
