@@ -20,6 +20,7 @@ BENCHMARKS = [
     "bench.exchange_latency",
     "bench.prizes",
     "bench.admin",
+    "bench.rate_limits",
     "bench.commissions",
     "bench.purchase",
     "bench.draw_million",
