@@ -46,10 +46,10 @@ def acting_as(db_class: DbClass) -> Iterator[None]:
         _acting_as.reset(token)
 
 
-def client(db_class: DbClass | None = None) -> SyncPostgrestClient:
-    """The container's PostgREST client of a class, created on first use (keeps ~170 ms of imports out of cold
-    start)."""
-    name = db_class or _acting_as.get()
+def client() -> SyncPostgrestClient:
+    """The container's PostgREST client of the current class, created on first use (keeps ~170 ms of imports out
+    of cold start)."""
+    name = _acting_as.get()
     existing = _clients.get(name)
     if existing is not None:
         return existing
