@@ -33,7 +33,8 @@ def install_noop_rpc(stack: Stack) -> None:
     with psycopg.connect(stack.database_url, autocommit=True) as conn:
         conn.execute(
             "create or replace function public.bench_noop() returns jsonb language sql "
-            "as $$ select '{}'::jsonb $$; grant execute on function public.bench_noop() to service_role"
+            "as $$ select '{}'::jsonb $$; "
+            "grant execute on function public.bench_noop() to service_role, luckymart_user"
         )
         conn.execute("notify pgrst, 'reload schema'")
     time.sleep(0.5)

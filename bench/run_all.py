@@ -21,6 +21,7 @@ BENCHMARKS = [
     "bench.prizes",
     "bench.catalogue",
     "bench.admin",
+    "bench.rate_limits",
     "bench.commissions",
     "bench.purchase",
     "bench.draw_million",

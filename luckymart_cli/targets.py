@@ -47,7 +47,8 @@ class LocalTarget:
         from infra.local.stack import make_jwt
 
         os.environ.setdefault("SUPABASE_URL", DEV_API_URL)
-        os.environ.setdefault("SUPABASE_SERVICE_ROLE_KEY", make_jwt("service_role"))
+        os.environ.setdefault("SUPABASE_ANON_KEY", make_jwt("anon"))
+        os.environ.setdefault("SUPABASE_ADMIN_KEY", make_jwt("luckymart_admin"))  # admin handlers' database role
         secrets_file = DEV_RUN_DIR / "secrets.json"  # written by `make dev` (fair-draw keys, pepper, …)
         if secrets_file.exists():
             for name, value in json.loads(secrets_file.read_text()).items():

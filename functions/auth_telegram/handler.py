@@ -43,6 +43,7 @@ def auth_telegram(call: Call[AuthTelegramBody]) -> Any:
             "p_token_hash": hash_token(token),
             "p_ip_address": call.source_ip,
             "p_user_agent": call.user_agent,
+            "p_referral_key": secret("referral_code_key"),  # keys the permutation behind new referral codes
         },
     )
     result["session"]["token"] = token

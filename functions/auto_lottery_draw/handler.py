@@ -1,6 +1,7 @@
 """auto-lottery-draw: invoked every minute by an EventBridge schedule (no URL, no token). Opens lotteries whose
 start_time has come, cancels and refunds those still on sale past end_time, draws every SOLD_OUT lottery
-whose draw_time has passed, and re-publishes commission outbox rows still unprocessed after a minute.
+whose draw_time has passed, re-publishes commission outbox rows still unprocessed after a minute, and deletes
+one bounded batch of expired sessions, old idempotency keys, processed outbox rows and old read notifications.
 Overlapping invocations are safe: each claim is a conditional UPDATE (or `skip locked` for the outbox)."""
 
 from __future__ import annotations
@@ -12,6 +13,11 @@ from luckymart.log import logger
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    with db.acting_as("system"):
+        return _run()
+
+
+def _run() -> dict[str, Any]:
     due = db.rpc("lottery_scheduler_due", {})
     cancelled = [str(i) for i in due["expired"] if db.rpc("lottery_expire", {"p_lottery_id": i}) is not None]
     drawn: list[str] = []
@@ -31,6 +37,17 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "drawn": drawn,
         "failed": failed,
         "commissions_republished": commission_queue.republish_stale(),
+        "retention": _retention_sweep(),
     }
     logger.info("scheduler run", extra=result)
     return result
+
+
+def _retention_sweep() -> dict[str, int] | None:
+    """One bounded batch per kind (system_config.retention); a failure waits for the next minute."""
+    try:
+        swept: dict[str, int] = db.rpc("retention_sweep", {})
+    except Exception:
+        logger.exception("retention sweep failed")
+        return None
+    return swept

@@ -29,7 +29,7 @@ endpoint = Endpoint(
 
 @endpoint
 def create_upload_url(call: Call[UploadBody]) -> Any:
-    user_id = call.rpc("validate_session")["user"]["id"]
+    user_id = call.rpc("create_upload_slot")["user_id"]  # authenticates and rate-limits
     key = uploads.deposit_proof_key(user_id, call.body.content_type)
     return {
         **uploads.presigned_post(key, call.body.content_type),

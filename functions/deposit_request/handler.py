@@ -10,7 +10,7 @@ from luckymart import responses
 from luckymart.api import Body, Call, Endpoint
 from luckymart.finance import Currency, PaymentMethod, ShortText
 from luckymart.money import Money
-from luckymart.uploads import object_key
+from luckymart.uploads import mark_referenced, object_key
 
 ProofImage = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1024)]
 
@@ -45,13 +45,15 @@ endpoint = Endpoint(
 @endpoint
 def deposit_request(call: Call[DepositBody]) -> Any:
     body = call.body
+    keys = [object_key(image) for image in body.payment_proof_images]
+    mark_referenced(keys)  # each proof must exist; tagged so the bucket's lifecycle rule keeps it
     return call.rpc(
         "deposit_request",
         {
             "p_amount": body.amount,
             "p_payment_method": body.payment_method,
             "p_currency": body.currency,
-            "p_proof_images": [object_key(image) for image in body.payment_proof_images],
+            "p_proof_images": keys,
             "p_payment_reference": body.payment_reference,
             "p_payer_name": body.payer_name,
             "p_payer_account": body.payer_account,

@@ -27,7 +27,8 @@ def pay_orders(order_ids: list[str]) -> dict[str, dict[str, Any]]:
     if not order_ids:
         return {}
     try:
-        response = db.rpc("process_commissions", {"p_order_ids": order_ids})
+        with db.acting_as("system"):
+            response = db.rpc("process_commissions", {"p_order_ids": order_ids})
     except Exception as error:
         logger.exception("commission batch failed")
         return {order_id: {"ok": False, "code": type(error).__name__} for order_id in order_ids}

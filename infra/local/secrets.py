@@ -31,6 +31,7 @@ def local_secrets(run_dir: Path) -> dict[str, str]:
         "RECEIPT_SIGNING_KEY": _ed25519_private_hex,  # purchase receipts: a key of its own, never the draw key
         "SEED_ENCRYPTION_KEY": lambda: secrets.token_bytes(32).hex(),
         "REFERRAL_PEPPER": lambda: secrets.token_hex(32),
+        "REFERRAL_CODE_KEY": lambda: secrets.token_hex(32),
         "ORIGIN_SECRET": lambda: secrets.token_urlsafe(32),  # the gateway sends it like CloudFront's origin header
     }
     missing = {name: make() for name, make in wanted.items() if name not in values}

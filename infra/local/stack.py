@@ -92,6 +92,13 @@ class Stack:
         return make_jwt("service_role")
 
     @property
+    def db_keys(self) -> dict[str, str]:
+        """The Lambdas' keys: one JWT per function class, naming its database role (migration hardening)."""
+        return {
+            f"SUPABASE_{name.upper()}_KEY": make_jwt(f"luckymart_{name}") for name in ("user", "system", "admin")
+        }
+
+    @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
 
@@ -104,7 +111,8 @@ class Stack:
         return {
             "SUPABASE_URL": self.api_url,
             "SUPABASE_ANON_KEY": self.anon_key,
-            "SUPABASE_SERVICE_ROLE_KEY": self.service_role_key,
+            "SUPABASE_SERVICE_ROLE_KEY": self.service_role_key,  # operators and tests; no handler reads it
+            **self.db_keys,
             "DATABASE_URL": self.database_url,
             "POSTGREST_URL": self.rest_url,
         }

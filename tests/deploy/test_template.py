@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from luckymart.config import SECRET_NAMES
+from luckymart.uploads import DEPOSIT_PREFIX, STATE_TAG, UNREFERENCED_TAGGING
 from tests.support_deploy import ROOT, Template, render, stage_config, stages, template
 
 pytestmark = pytest.mark.unit
@@ -32,9 +33,9 @@ SHARED_ENV = {
     "STAGE", "SUPABASE_URL", "CORS_ALLOWED_ORIGINS", "SSM_PARAMETER_PREFIX", "LOG_LEVEL",
     "POWERTOOLS_SERVICE_NAME",
 }  # fmt: skip
-# Secrets each function may read besides the service-role key; everything else is denied by omission.
+# Secrets each function may read besides its class's database key; everything else is denied by omission.
 EXTRA_SECRETS = {
-    "auth-telegram": {"telegram_bot_token"},
+    "auth-telegram": {"telegram_bot_token", "referral_code_key"},
     "lottery-purchase": {"referral_pepper", "receipt_signing_key"},
     "auto-lottery-draw": {"fairdraw_signing_key", "seed_encryption_key"},
     "draw-lottery": {"fairdraw_signing_key", "seed_encryption_key"},
@@ -181,9 +182,11 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
         grants = tpl.grants(fn.role_id)
         secrets = {resource.removeprefix(prefix) for action, resource in grants if action == "ssm:GetParameter"}
         assert all(not s.startswith("arn:") for s in secrets), secrets
+        db_class = "user" if fn.name in USER_FUNCTIONS else "system" if fn.name in SYSTEM_FUNCTIONS else "admin"
+        own_key = {f"supabase_{db_class}_key", "supabase_anon_key"}  # never the service-role key
         # user functions read the front door's origin secret (tests/deploy/test_front_door.py)
         front_door = {"origin_secret"} if fn.name in USER_FUNCTIONS and enforced_origin_check(tpl) else set()
-        assert secrets == {"supabase_service_role_key"} | EXTRA_SECRETS.get(fn.name, set()) | front_door, fn.name
+        assert secrets == own_key | EXTRA_SECRETS.get(fn.name, set()) | front_door, fn.name
         assert _allowed(grants, "sqs:SendMessage") == (
             {"{CommissionQueue.Arn}"} if fn.name in COMMISSION_PUBLISHERS else set()
         ), fn.name
@@ -193,6 +196,9 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
         }.get(fn.name, set()), fn.name
         assert _allowed(grants, "s3:PutObject") == (
             {"{UploadsBucket.Arn}/deposits/*"} if fn.name == "create-upload-url" else set()
+        ), fn.name
+        assert _allowed(grants, "s3:PutObjectTagging") == (
+            {"{UploadsBucket.Arn}/deposits/*"} if fn.name in {"create-upload-url", "deposit-request"} else set()
         ), fn.name
         logs = _allowed(grants, "logs:PutLogEvents")
         assert logs == {
@@ -223,6 +229,7 @@ def test_functions_read_configuration_from_the_environment_and_secrets_from_ssm(
         assert not {name.upper() for name in SECRET_NAMES} & set(env), f"{fn.name} has a secret in its environment"
     functions = tpl.functions
     assert functions["create-upload-url"].environment["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
+    assert functions["deposit-request"].environment["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
     for name in COMMISSION_PUBLISHERS:
         assert functions[name].environment["COMMISSION_QUEUE_URL"] == {"Ref": "CommissionQueue"}
     assert functions["admin-commissions"].environment["COMMISSION_DLQ_URL"] == {"Ref": "CommissionDeadLetterQueue"}
@@ -319,3 +326,12 @@ def test_the_layer_zip_is_within_lambda_limits(stage: str) -> None:
     packages = {Path(i.filename).parts[1] for i in infos if len(Path(i.filename).parts) > 2}
     assert {"luckymart", "pydantic", "postgrest", "aws_lambda_powertools"} <= packages
     assert not {"boto3", "botocore", "s3transfer"} & packages, "the runtime provides boto3"
+
+
+def test_unreferenced_uploads_expire(tpl: Template) -> None:
+    rules = tpl.resources["UploadsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    (expiry,) = [r for r in rules if "ExpirationInDays" in r]
+    assert expiry["Status"] == "Enabled" and expiry["Prefix"] == DEPOSIT_PREFIX
+    assert expiry["TagFilters"] == [{"Key": STATE_TAG, "Value": "unreferenced"}]
+    assert "<Value>unreferenced</Value>" in UNREFERENCED_TAGGING
+    assert expiry["ExpirationInDays"] == stage_config(tpl.stage)["unreferencedUploadExpiryDays"]

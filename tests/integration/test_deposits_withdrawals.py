@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
+import boto3
 import psycopg
 import pytest
 
+from infra.local.s3 import LOCAL_BUCKET, LOCAL_REGION, local_s3
+from infra.local.stack import Stack
 from tests.invariants import check_invariants
 from tests.support import invoke, make_admin, sign_in
 from tests.support_wallets import credit, deposit, finance, ledger_count, wallet, withdraw
@@ -19,10 +24,23 @@ def proof_key(user_id: str, ext: str = "jpg") -> str:
     return f"deposits/{user_id}/{uuid.uuid4()}.{ext}"
 
 
+@pytest.fixture(scope="module")
+def s3(stack: Stack) -> Iterator[Any]:
+    """moto's S3 with the uploads bucket: deposit-request checks that each proof object exists."""
+    with local_s3():
+        yield boto3.client("s3", region_name=LOCAL_REGION)
+
+
+def uploaded(s3: Any, key: str) -> str:
+    s3.put_object(Bucket=LOCAL_BUCKET, Key=key, Body=b"proof", ContentType="image/jpeg")
+    return key
+
+
 # ---------------------------------------------------------------- deposits
-def test_deposit_request_with_legacy_field_names(clean: psycopg.Connection) -> None:
+def test_deposit_request_with_legacy_field_names(clean: psycopg.Connection, s3: Any) -> None:
     user = sign_in()
-    key = proof_key(user.user["id"])
+    key = uploaded(s3, proof_key(user.user["id"]))
+    url_key = uploaded(s3, proof_key(user.user["id"]))
     result = invoke(
         "deposit-request",
         {
@@ -32,7 +50,7 @@ def test_deposit_request_with_legacy_field_names(clean: psycopg.Connection) -> N
             "paymentMethod": "alif_mobi",
             "paymentProofImages": [
                 key,
-                f"https://uploads.s3.eu-central-1.amazonaws.com/{proof_key(user.user['id'])}",
+                f"https://uploads.s3.eu-central-1.amazonaws.com/{url_key}",
             ],
             "paymentReference": "TX-42",
             "payerName": "Dilnoza",
@@ -45,7 +63,7 @@ def test_deposit_request_with_legacy_field_names(clean: psycopg.Connection) -> N
     assert data["status"] == "PENDING" and data["amount"] == Decimal("150.50")
     assert data["payment_method"] == "ALIF_MOBI" and data["payer_name"] == "Dilnoza"
     assert data["payment_proof_images"][0] == key
-    assert data["payment_proof_images"][1].startswith(f"deposits/{user.user['id']}/")
+    assert data["payment_proof_images"][1] == url_key
     assert data["order_number"].startswith("DP")
     (owner,) = clean.execute("select user_id::text from deposits").fetchone()  # type: ignore[misc]
     assert owner == user.user["id"]
@@ -82,10 +100,10 @@ def test_deposit_limits_are_reported(clean: psycopg.Connection) -> None:
     assert result.body["error"]["details"] == {"min_amount": 50, "max_amount": 50000}
 
 
-def test_deposit_proof_images_must_be_own_uploads(clean: psycopg.Connection) -> None:
+def test_deposit_proof_images_must_be_own_uploads(clean: psycopg.Connection, s3: Any) -> None:
     user, other = sign_in(), sign_in()
     for images in (
-        [proof_key(other.user["id"])],
+        [uploaded(s3, proof_key(other.user["id"]))],  # exists, but somebody else's
         [f"deposits/{user.user['id']}/../{other.user['id']}/x.jpg"],
         [f"deposits/{user.user['id']}/{uuid.uuid4()}.exe"],
         ["https://evil.example/cat.jpg"],

@@ -14,7 +14,7 @@ import pytest
 
 from infra.local.s3 import LOCAL_BUCKET, LOCAL_REGION, local_s3
 from infra.local.stack import Stack
-from luckymart.uploads import MAX_UPLOAD_BYTES
+from luckymart.uploads import MAX_UPLOAD_BYTES, STATE_TAG, UNREFERENCED_TAGGING
 from tests.support import invoke, sign_in
 from tests.support_wallets import deposit
 
@@ -49,6 +49,9 @@ def test_presigned_post_is_scoped_to_caller_type_size_and_time(s3: None) -> None
     assert {"Content-Type": "image/png"} in policy["conditions"]
     assert {"key": form["key"]} in policy["conditions"]
     assert {"bucket": LOCAL_BUCKET} in policy["conditions"]
+    # every upload is tagged unreferenced (the bucket's lifecycle rule expires it unless a deposit references it)
+    assert {"tagging": UNREFERENCED_TAGGING} in policy["conditions"]
+    assert form["fields"]["tagging"] == UNREFERENCED_TAGGING
 
 
 def test_real_upload_lands_in_bucket_and_is_accepted_as_deposit_proof(s3: None, clean: psycopg.Connection) -> None:
@@ -65,6 +68,20 @@ def test_real_upload_lands_in_bucket_and_is_accepted_as_deposit_proof(s3: None, 
     assert accepted.data["payment_proof_images"] == [form["key"]]
     # the same upload is not proof for anybody else
     assert deposit(sign_in(), 100, payment_proof_images=[form["key"]]).code == "VALIDATION_ERROR"
+    # referenced: re-tagged so the lifecycle rule keeps it
+    tags = boto3.client("s3", region_name=LOCAL_REGION).get_object_tagging(Bucket=LOCAL_BUCKET, Key=form["key"])
+    assert tags["TagSet"] == [{"Key": STATE_TAG, "Value": "referenced"}]
+
+
+def test_a_proof_that_was_never_uploaded_is_refused(s3: None, clean: psycopg.Connection) -> None:
+    user = sign_in()
+    uploaded = invoke("create-upload-url", {"content_type": "image/png"}, token=user.token).data
+    assert post_file(uploaded, PNG, "image/png").status_code in (200, 201, 204)
+    never = invoke("create-upload-url", {"content_type": "image/png"}, token=user.token).data  # slot, no file
+    refused = deposit(user, 100, payment_proof_images=[uploaded["key"], never["key"]])
+    assert (refused.status, refused.code) == (400, "VALIDATION_ERROR"), refused.body
+    assert refused.body["error"]["details"] == {"key": never["key"]}
+    assert clean.execute("select count(*) from deposits").fetchone() == (0,)
 
 
 @pytest.mark.parametrize("body", [{"content_type": "image/gif"}, {"content_type": "text/html"}, {}])

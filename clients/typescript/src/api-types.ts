@@ -418,7 +418,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke the current session */
+        /** Revoke the current session, or every session of the user with all=true */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -1064,6 +1064,16 @@ export interface components {
         LoggedOut: {
             /** Logged Out */
             logged_out: boolean;
+            /** Sessions Revoked */
+            sessions_revoked: number;
+        };
+        /** LogoutBody */
+        LogoutBody: {
+            /**
+             * All
+             * @default false
+             */
+            all?: boolean;
         };
         /**
          * LotteryDetail
@@ -5528,7 +5538,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["EmptyBody"];
+                "application/json": components["schemas"]["LogoutBody"];
             };
         };
         responses: {

@@ -537,6 +537,7 @@ create table public.showoffs (
   status         text not null default 'PENDING' check (status in ('PENDING', 'APPROVED', 'REJECTED')),
   reviewed_at    timestamptz,
   reward_coins   numeric(18, 2) not null default 0 check (reward_coins between 0 and 100),
+  hidden_at      timestamptz,   -- set while the author is banned: off the feed, not likeable
   created_at     timestamptz not null default now(),
   updated_at     timestamptz not null default now()
 );
@@ -643,10 +644,12 @@ grant select (id, prize_id, lottery_id, ticket_id, resale_price, original_price,
   on public.resales to anon, authenticated;
 create policy resales_public_read on public.resales for select to anon, authenticated using (status = 'ACTIVE');
 
+-- hidden_at is always null on the rows anon sees (the policy below): public so that select('*') works
 grant select (id, lottery_id, prize_id, content, images, likes_count, comments_count, status, reviewed_at,
-              reward_coins, created_at, updated_at)
+              reward_coins, hidden_at, created_at, updated_at)
   on public.showoffs to anon, authenticated;
-create policy showoffs_public_read on public.showoffs for select to anon, authenticated using (status = 'APPROVED');
+create policy showoffs_public_read on public.showoffs for select to anon, authenticated
+  using (status = 'APPROVED' and hidden_at is null);
 
 grant select (id, config_key, config_type, method, config_data, min_amount, max_amount, fee_rate, processing_time,
               is_enabled, sort_order, created_at, updated_at)

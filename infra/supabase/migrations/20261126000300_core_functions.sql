@@ -22,20 +22,52 @@ language sql stable
 set search_path = ''
 as $$ select value from public.system_config where key = p_key $$;
 
--- Revokes EXECUTE from the API roles on every function of this project and grants it to service_role.
--- Called at the end of each migration so a forgotten REVOKE cannot expose a new function.
+-- Which database role may execute a public function, by a rule that also classes functions added later:
+--   admin_*                                   -> luckymart_admin  (admin Lambdas, IAM invoke + admin token)
+--   the explicit system list below            -> luckymart_system (scheduler, queue consumer)
+--   lottery_draw_ticket, lottery_draw_complete -> both: a draw is completed by the scheduler or by draw-lottery
+--   every other public function               -> luckymart_user   (the public Function URLs)
+-- A new system function must be added to the list: until then it is user-class, and the catalog test
+-- (tests/security/test_function_roles.py) fails for any user-class function without p_session that is not a
+-- known public one.
+create or replace function private.function_roles(p_name text) returns text[]
+language sql immutable
+set search_path = ''
+as $$
+  select case
+    when p_name like 'admin\_%' then array['luckymart_admin']
+    when p_name in ('lottery_draw_ticket', 'lottery_draw_complete') then array['luckymart_system', 'luckymart_admin']
+    when p_name in ('lottery_scheduler_due', 'lottery_expire', 'lottery_draw_claim', 'commission_outbox_claim_stale',
+                    'process_commissions', 'retention_sweep') then array['luckymart_system']
+    else array['luckymart_user']
+  end
+$$;
+
+-- Revokes EXECUTE from the API roles on every function of this project; grants each public function to
+-- service_role (operators' key; no Lambda holds it) and to its class role (private.function_roles), once those
+-- roles exist. Called at the end of each migration so a forgotten REVOKE cannot expose a new function.
 create or replace function private.lock_down_functions() returns void
 language plpgsql
 set search_path = ''
 as $$
 declare
-  f record;
+  f      record;
+  v_role text;
+  v_all  constant text[] := array['luckymart_user', 'luckymart_system', 'luckymart_admin'];
 begin
-  for f in select p.oid::regprocedure as sig, n.nspname as schema
+  for f in select p.oid::regprocedure as sig, n.nspname as schema, p.proname as name
              from pg_proc p join pg_namespace n on n.oid = p.pronamespace
             where n.nspname in ('public', 'private')
   loop
     execute format('revoke all on function %s from public, anon, authenticated', f.sig);
+    foreach v_role in array v_all loop
+      if exists (select 1 from pg_roles where rolname = v_role) then
+        execute format('revoke all on function %s from %I', f.sig, v_role);
+        if f.schema = 'public' and v_role = any (private.function_roles(f.name)) then
+          execute format('grant execute on function %s to %I', f.sig, v_role);
+        end if;
+      end if;
+    end loop;
     if f.schema = 'public' then
       execute format('grant execute on function %s to service_role', f.sig);
     end if;
@@ -235,23 +267,60 @@ as $$
 $$;
 
 -- ---------------------------------------------------------------- referral codes
--- Collision-free by construction: an odd multiplier is a bijection modulo 2^35, so distinct sequence
--- values give distinct 7-symbol codes (Crockford base32), which do not reveal the user count.
+-- Codes are stored (users.referral_code, unique) and looked up by equality, so every code ever issued stays valid
+-- whatever scheme made it. New codes: a counter through a keyed permutation of [0, 2^35) (a 4-round Feistel
+-- network over 36 bits with HMAC-SHA256 rounds, cycle-walked below 2^35), 7 Crockford base32 symbols. Without
+-- the key (SSM referral_code_key, passed in by auth-telegram) a code reveals neither the user count nor the
+-- next code. An earlier scheme's code (an odd multiplier of the same counter) could coincide with a new value:
+-- such a value is skipped.
 create sequence private.referral_code_seq;
 
-create or replace function private.next_referral_code() returns text
+create or replace function private.referral_permute(p_value bigint, p_key text) returns bigint
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_value bigint := p_value;
+  v_left  bigint;
+  v_right bigint;
+  v_next  bigint;
+begin
+  loop  -- cycle-walking: a permutation of [0, 2^36) restricted by iteration is a permutation of [0, 2^35)
+    v_left := v_value >> 18;
+    v_right := v_value & 262143;
+    for r in 1..4 loop
+      v_next := v_left # (('x' || left(encode(extensions.hmac(r || ':' || v_right, p_key, 'sha256'), 'hex'), 5))
+                          ::bit(20)::integer & 262143);
+      v_left := v_right;
+      v_right := v_next;
+    end loop;
+    v_value := (v_left << 18) | v_right;
+    exit when v_value < 34359738368;
+  end loop;
+  return v_value;
+end
+$$;
+
+create or replace function private.next_referral_code(p_key text) returns text
 language plpgsql
 set search_path = ''
 as $$
 declare
   v_alphabet constant text := '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-  v_value    bigint := ((nextval('private.referral_code_seq')::numeric * 2654435761 + 104729)
-                        % 34359738368)::bigint;
-  v_code     text := '';
+  v_value    bigint;
+  v_code     text;
 begin
-  for i in 1..7 loop
-    v_code := substr(v_alphabet, (v_value % 32)::integer + 1, 1) || v_code;
-    v_value := v_value / 32;
+  if coalesce(length(p_key), 0) < 32 then
+    raise exception 'referral code key is not configured';
+  end if;
+  loop
+    v_value := private.referral_permute(nextval('private.referral_code_seq'), p_key);
+    v_code := '';
+    for i in 1..7 loop
+      v_code := substr(v_alphabet, (v_value % 32)::integer + 1, 1) || v_code;
+      v_value := v_value / 32;
+    end loop;
+    exit when not exists (select 1 from public.users where referral_code = 'LM' || v_code);
   end loop;
   return 'LM' || v_code;
 end
@@ -262,7 +331,8 @@ $$;
 -- startParam "ref_<code>" (new users only: once, never self, never a cycle) and creates the session.
 create or replace function public.auth_telegram(
   p_telegram_user jsonb, p_start_param text, p_token_hash text,
-  p_device text default 'telegram_mini_app', p_ip_address text default null, p_user_agent text default null)
+  p_device text default 'telegram_mini_app', p_ip_address text default null, p_user_agent text default null,
+  p_referral_key text default null)
 returns jsonb
 language plpgsql
 security definer
@@ -278,6 +348,9 @@ begin
   if v_telegram_id is null or v_telegram_id !~ '^[0-9]{1,20}$' then
     perform private.fail('VALIDATION_ERROR', 'initData user has no valid id', 400);
   end if;
+  -- Before any write: a refused sign-in changes nothing (the counters roll back with it).
+  perform private.rate_limit('sign_in_user', v_telegram_id);
+  perform private.rate_limit('sign_in_ip', p_ip_address);
 
   update public.users
      set telegram_username = p_telegram_user ->> 'username',
@@ -298,7 +371,7 @@ begin
                               referral_code, referred_by_id, referrer_id, last_login_at, last_active_at)
     values (v_telegram_id, p_telegram_user ->> 'username', p_telegram_user ->> 'first_name',
             p_telegram_user ->> 'last_name', coalesce(p_telegram_user ->> 'language_code', 'zh'),
-            p_telegram_user ->> 'photo_url', private.next_referral_code(), v_referrer, v_referrer, now(), now())
+            p_telegram_user ->> 'photo_url', private.next_referral_code(p_referral_key), v_referrer, v_referrer, now(), now())
     on conflict (telegram_id) do nothing
     returning * into v_user;
     if found then
@@ -317,6 +390,13 @@ begin
 
   insert into public.user_sessions (user_id, token_hash, device, ip_address, user_agent, expires_at)
   values (v_user.id, p_token_hash, p_device, p_ip_address, left(p_user_agent, 500), v_expires);
+  -- At most sessions.max_active_per_user live sessions: the oldest beyond it are revoked (the user row locked
+  -- above serialises concurrent sign-ins of one user, so the count is exact).
+  update public.user_sessions set is_active = false, revoked_at = now()
+   where id in (select s.id from public.user_sessions s
+                 where s.user_id = v_user.id and s.is_active and s.expires_at > now()
+                 order by s.token_hash = p_token_hash desc, s.created_at desc, s.id
+                offset greatest(coalesce((private.config('sessions') ->> 'max_active_per_user')::integer, 10), 1));
 
   return jsonb_build_object(
     'user', private.user_json(v_user),
@@ -341,18 +421,29 @@ begin
 end
 $$;
 
-create or replace function public.logout(p_session text) returns jsonb
+-- Revokes this session, or with p_all every live session of its user ("log out everywhere").
+create or replace function public.logout(p_session text, p_all boolean default false) returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_user    public.users;
+  v_revoked integer;
 begin
+  if coalesce(p_all, false) then
+    v_user := private.session_user(p_session);
+    update public.user_sessions set is_active = false, revoked_at = now()
+     where user_id = v_user.id and is_active;
+    get diagnostics v_revoked = row_count;
+    return jsonb_build_object('logged_out', true, 'sessions_revoked', v_revoked);
+  end if;
   update public.user_sessions set is_active = false, revoked_at = now()
    where token_hash = p_session and is_active and expires_at > now();
   if not found then
     perform private.fail('UNAUTHENTICATED', 'session is missing, invalid or signed out', 401);
   end if;
-  return jsonb_build_object('logged_out', true);
+  return jsonb_build_object('logged_out', true, 'sessions_revoked', 1);
 end
 $$;
 

@@ -275,8 +275,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user    public.users;
-  v_revoked integer;
+  v_user     public.users;
+  v_revoked  integer;
+  v_listings integer;
+  v_hidden   integer;
 begin
   perform private.admin_begin(p_admin, 'users.ban', 'user', p_user_id::text, p_request);
   update public.users set status = 'BANNED', banned_at = now(), ban_reason = left(p_reason, 500)
@@ -291,7 +293,21 @@ begin
   update public.user_sessions set is_active = false, revoked_at = now()
    where user_id = v_user.id and is_active;
   get diagnostics v_revoked = row_count;
-  return jsonb_build_object('user', private.admin_user_json(v_user), 'revoked_sessions', v_revoked);
+  -- Nothing of a banned user stays on sale or on show: listings cancelled (prizes PENDING again, as a seller's
+  -- own cancel does), showoffs hidden until an unban.
+  with cancelled as (
+    update public.resales r set status = 'CANCELLED', cancelled_at = now()
+      from public.prizes listed
+     where listed.id = r.prize_id and listed.user_id = v_user.id and r.status = 'ACTIVE'
+    returning r.prize_id)
+  update public.prizes p set status = 'PENDING', processed_at = now()
+    from cancelled c where p.id = c.prize_id and p.status = 'RESELLING';
+  get diagnostics v_listings = row_count;
+  update public.showoffs s set hidden_at = now()
+    from public.prizes shown where shown.id = s.prize_id and shown.user_id = v_user.id and s.hidden_at is null;
+  get diagnostics v_hidden = row_count;
+  return jsonb_build_object('user', private.admin_user_json(v_user), 'revoked_sessions', v_revoked,
+                            'cancelled_listings', v_listings, 'hidden_showoffs', v_hidden);
 end
 $$;
 
@@ -313,6 +329,8 @@ begin
     end if;
     perform private.fail('NOT_FOUND', 'user not found', 404);
   end if;
+  update public.showoffs s set hidden_at = null
+    from public.prizes shown where shown.id = s.prize_id and shown.user_id = v_user.id and s.hidden_at is not null;
   return jsonb_build_object('user', private.admin_user_json(v_user));
 end
 $$;

@@ -21,14 +21,14 @@ begin
 end
 $$;
 
-create sequence if not exists private.finance_order_seq;
-
+-- DP/WD + UTC date + 12 random hex digits: no global sequence, so numbers reveal nothing about volume
+-- (48 random bits a day; deposits.order_number and withdrawals.order_number are unique all the same).
 create or replace function private.order_number(p_prefix text) returns text
-language sql
+language sql volatile
 set search_path = ''
 as $$
   select p_prefix || to_char(now() at time zone 'UTC', 'YYYYMMDD')
-         || lpad(nextval('private.finance_order_seq')::text, 8, '0')
+         || upper(left(replace(gen_random_uuid()::text, '-', ''), 12))
 $$;
 
 -- The first-deposit bonus as every reader must see it: PENDING turns EXPIRED at expire_at, sweep or not.
@@ -195,7 +195,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user      public.users := private.session_user(p_session);
+  v_user      public.users := private.session_writer(p_session);
   v_replay    jsonb;
   v_rate      numeric := (private.config('exchange_rate'))::text::numeric;
   v_converted numeric(18, 2);
@@ -213,6 +213,10 @@ begin
   if v_converted <= 0 then
     perform private.fail('VALIDATION_ERROR', 'amount is too small to exchange', 400);
   end if;
+  -- Both wallets locked in id order first, as every multi-wallet change does (lottery_cancel, purchase_resale,
+  -- process_commissions): locking BALANCE then LUCKY_COIN could deadlock against a refund holding them the other way.
+  perform 1 from public.wallets where user_id = v_user.id and type in ('BALANCE', 'LUCKY_COIN') and currency = 'TJS'
+   order by id for update;
   v_source := private.wallet_apply(private.wallet_id(v_user.id, 'BALANCE'), -p_amount, 'EXCHANGE_OUT',
                                    'exchange', v_id, 'Exchange to LUCKY_COIN');
   v_target := private.wallet_apply(private.wallet_id(v_user.id, 'LUCKY_COIN'), v_converted, 'EXCHANGE_IN',
@@ -243,7 +247,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user    public.users := private.session_user(p_session);
+  v_user    public.users := private.session_writer(p_session);
   v_replay  jsonb;
   v_method  public.payment_configs;
   v_images  jsonb := coalesce(p_proof_images, '[]'::jsonb);
@@ -292,7 +296,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user       public.users := private.session_user(p_session);
+  v_user       public.users := private.session_writer(p_session);
   v_replay     jsonb;
   v_limits     jsonb := private.config('withdrawal');
   v_method     public.payment_configs;
@@ -362,7 +366,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user     public.users := private.session_user(p_session);
+  v_user     public.users := private.session_writer(p_session);
   v_replay   jsonb;
   v_required integer := (private.config('first_deposit_bonus') ->> 'min_invites')::integer;
   v_invited  integer;

@@ -201,7 +201,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user      public.users := private.session_user(p_session);
+  v_user      public.users := private.session_writer(p_session);
   v_previous  jsonb;
   v_lottery   public.lotteries;
   v_amount    numeric(18, 2);

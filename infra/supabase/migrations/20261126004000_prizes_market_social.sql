@@ -137,7 +137,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user     public.users := private.session_user(p_session);
+  v_user     public.users := private.session_writer(p_session);
   v_prize    public.prizes := private.own_prize_for_update(v_user.id, p_prize_id);
   v_shipping public.shipping;
 begin
@@ -167,7 +167,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user   public.users := private.session_user(p_session);
+  v_user   public.users := private.session_writer(p_session);
   v_prize  public.prizes := private.own_prize_for_update(v_user.id, p_prize_id);
   v_band   jsonb := private.config('resale');
   v_min    numeric(18, 2) := ceil(v_prize.prize_value * (v_band ->> 'min_ratio')::numeric * 100) / 100;
@@ -243,7 +243,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user          public.users := private.session_user(p_session);
+  v_user          public.users := private.session_writer(p_session);
   v_replay        jsonb := private.idempotency_begin(v_user.id, 'purchase-resale', p_idempotency_key,
                                                      p_request_hash);
   v_fee_rate      numeric := (private.config('resale') ->> 'fee_rate')::numeric;
@@ -269,6 +269,7 @@ begin
          seller_amount = resale_price - round(resale_price * v_fee_rate, 2)
     from public.prizes p
    where r.id = p_resale_id and r.status = 'ACTIVE' and p.id = r.prize_id and p.user_id <> v_user.id
+     and exists (select 1 from public.users s where s.id = p.user_id and s.status = 'ACTIVE')
   returning r.* into v_resale;
   if not found then
     select * into v_resale from public.resales where id = p_resale_id;
@@ -276,6 +277,8 @@ begin
       perform private.fail('NOT_FOUND', 'listing not found', 404);
     elsif exists (select 1 from public.prizes where id = v_resale.prize_id and user_id = v_user.id) then
       perform private.fail('FORBIDDEN', 'you cannot buy your own listing', 403);
+    elsif v_resale.status = 'ACTIVE' then  -- a seller who is not ACTIVE (banned, suspended) is never paid
+      perform private.fail('INVALID_STATE', 'this seller cannot sell right now', 409);
     end if;
     perform private.fail('ALREADY_PROCESSED', 'this listing is no longer available', 409);
   end if;
@@ -328,7 +331,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user   public.users := private.session_user(p_session);
+  v_user   public.users := private.session_writer(p_session);
   v_resale public.resales;
 begin
   update public.resales r set status = 'CANCELLED', cancelled_at = now()
@@ -356,7 +359,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user    public.users := private.session_user(p_session);
+  v_user    public.users := private.session_writer(p_session);
   v_prize   public.prizes := private.own_prize_for_update(v_user.id, p_prize_id);
   v_showoff public.showoffs;
 begin
@@ -390,9 +393,9 @@ begin
                          from (select s, row_number() over (order by
                                         case when p_sort = 'most_liked' then s.likes_count end desc,
                                         s.created_at desc, s.id) as ord
-                                 from public.showoffs s where s.status = 'APPROVED'
+                                 from public.showoffs s where s.status = 'APPROVED' and s.hidden_at is null
                                 order by ord limit p_limit offset p_offset) x), '[]'::jsonb),
-    'total', (select count(*) from public.showoffs where status = 'APPROVED'));
+    'total', (select count(*) from public.showoffs where status = 'APPROVED' and hidden_at is null));
 end
 $$;
 
@@ -404,11 +407,11 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user  public.users := private.session_user(p_session);
+  v_user  public.users := private.session_writer(p_session);
   v_liked boolean;
   v_count integer;
 begin
-  perform 1 from public.showoffs where id = p_showoff_id and status = 'APPROVED' for update;
+  perform 1 from public.showoffs where id = p_showoff_id and status = 'APPROVED' and hidden_at is null for update;
   if not found then
     perform private.fail('NOT_FOUND', 'showoff not found', 404);
   end if;
@@ -458,7 +461,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_user    public.users := private.session_user(p_session);
+  v_user    public.users := private.session_writer(p_session);
   v_updated integer;
 begin
   update public.notifications set is_read = true, read_at = now(), updated_at = now()
@@ -601,10 +604,16 @@ begin
   if p_reward < 0 or p_reward > v_max or p_reward <> round(p_reward, 2) then
     perform private.fail('VALIDATION_ERROR', format('reward_coins must be between 0 and %s', v_max), 400);
   end if;
-  update public.showoffs
-     set status = p_status, reviewed_at = now(), reward_coins = p_reward
-   where id = p_showoff_id and status = 'PENDING'
-  returning * into v_showoff;
+  begin
+    update public.showoffs
+       set status = p_status, reviewed_at = now(), reward_coins = p_reward
+     where id = p_showoff_id and status = 'PENDING'
+    returning * into v_showoff;
+  exception when unique_violation then  -- showoffs_one_reward_per_item: the item was rewarded already
+    perform private.fail('ALREADY_EXISTS',
+                         'a showoff of this item (before or after a resale) was already rewarded; approve with 0',
+                         409);
+  end;
   if not found then
     if exists (select 1 from public.showoffs where id = p_showoff_id) then
       perform private.fail('ALREADY_PROCESSED', 'this showoff was already reviewed', 409);

@@ -86,6 +86,10 @@ class AdminFunction:
         return register
 
     def handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        with db.acting_as("admin"):
+            return self._handle(event, context)
+
+    def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         action_name = str(event.get("action") or "")
         raw_params = event.get("params") or {}
         token = event.get("admin_token")

@@ -161,7 +161,8 @@ class Endpoint(Generic[B]):
         entry = getattr(self._per_thread, "entry", None)
         if entry is None:
             entry = self._per_thread.entry = self._build_entry()
-        result: dict[str, Any] = entry(event, context)
+        with db.acting_as("user"):
+            result: dict[str, Any] = entry(event, context)
         return result
 
     def _build_entry(self) -> Callable[[dict[str, Any], Any], dict[str, Any]]:

@@ -87,9 +87,10 @@ def republish_stale(limit: int = 100) -> int:
         logger.error("commission queue is not configured; nothing re-published")
         return 0
     try:
-        order_ids: list[str] = db.rpc(
-            "commission_outbox_claim_stale", {"p_limit": limit, "p_min_age_seconds": STALE_AFTER_SECONDS}
-        )
+        with db.acting_as("system"):  # only the scheduled job re-publishes
+            order_ids: list[str] = db.rpc(
+                "commission_outbox_claim_stale", {"p_limit": limit, "p_min_age_seconds": STALE_AFTER_SECONDS}
+            )
     except Exception:
         logger.exception("could not claim stale commission outbox rows")
         return 0

@@ -8,12 +8,17 @@ from dataclasses import dataclass
 from functools import cache
 
 SECRET_NAMES = (
-    "supabase_service_role_key",
+    # one database key per function class (README "Security"); the service-role key is for operators only
+    "supabase_user_key",
+    "supabase_system_key",
+    "supabase_admin_key",
+    "supabase_anon_key",
     "telegram_bot_token",
     "fairdraw_signing_key",
     "receipt_signing_key",
     "seed_encryption_key",
     "referral_pepper",
+    "referral_code_key",
 )
 SECRET_CACHE_SECONDS = 300
 

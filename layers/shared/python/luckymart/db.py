@@ -1,12 +1,21 @@
 """Database access: one lazily created PostgREST client (supabase-py's data API) per container, and `rpc()`,
 the only way handlers touch the database. Numbers come back as Decimal, SQL errors raised with
-private.fail() become AppError, and anything else becomes an opaque failure (no SQL text leaks)."""
+private.fail() become AppError, and anything else becomes an opaque failure (no SQL text leaks).
+
+Each class of function reaches the database as its own role (`user`, `system`, `admin`: a JWT per class, secret
+`supabase_<class>_key`, whose `role` claim PostgREST switches to); the role may execute only that class's SQL
+functions. The entry points say which class they are (`acting_as`): Endpoint → user, AdminFunction → admin, the
+scheduler and the queue consumer → system. On AWS a function can read only its own class's key (IAM).
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from luckymart import jsonutil
 from luckymart.config import secret, settings
@@ -16,8 +25,10 @@ if TYPE_CHECKING:
     from postgrest import SyncPostgrestClient
 
 logger = logging.getLogger("luckymart.db")
-_client: SyncPostgrestClient | None = None
+DbClass = Literal["user", "system", "admin"]
+_clients: dict[str, SyncPostgrestClient] = {}
 _client_lock = threading.Lock()
+_acting_as: ContextVar[DbClass] = ContextVar("luckymart_db_class", default="user")
 RPC_TIMEOUT_SECONDS = 15.0
 
 
@@ -25,30 +36,44 @@ class DatabaseError(Exception):
     """A database failure that is not a business rule; shown to callers only as 500 INTERNAL."""
 
 
+@contextmanager
+def acting_as(db_class: DbClass) -> Iterator[None]:
+    """Every rpc() inside the block uses the `db_class` role's key (least privilege by default: user)."""
+    token = _acting_as.set(db_class)
+    try:
+        yield
+    finally:
+        _acting_as.reset(token)
+
+
 def client() -> SyncPostgrestClient:
-    """The container's PostgREST client, created on first use (keeps ~170 ms of imports out of cold start)."""
-    global _client  # noqa: PLW0603 - one client per Lambda container is the point
-    if _client is not None:
-        return _client
+    """The container's PostgREST client of the current class, created on first use (keeps ~170 ms of imports out
+    of cold start)."""
+    name = _acting_as.get()
+    existing = _clients.get(name)
+    if existing is not None:
+        return existing
     with _client_lock:  # threads of one process (local gateway, soak) must not build two clients
-        if _client is not None:
-            return _client
+        existing = _clients.get(name)
+        if existing is not None:
+            return existing
         import httpx
         from postgrest import SyncPostgrestClient
 
-        key = secret("supabase_service_role_key")
+        key = secret(f"supabase_{name}_key")
         base_url = settings().supabase_rest_url
-        headers = {"apikey": key, "Authorization": f"Bearer {key}"}
+        # apikey: what Supabase's API gateway admits (the public anon/publishable key); the role is the JWT's.
+        headers = {"apikey": secret("supabase_anon_key"), "Authorization": f"Bearer {key}"}
         session = httpx.Client(base_url=base_url, headers=headers, timeout=RPC_TIMEOUT_SECONDS)
-        _client = SyncPostgrestClient(base_url, headers=headers, http_client=session, retry_enabled=False)
-    return _client
+        created = SyncPostgrestClient(base_url, headers=headers, http_client=session, retry_enabled=False)
+        _clients[name] = created
+    return created
 
 
 def reset() -> None:
-    global _client  # noqa: PLW0603
-    if _client is not None:
-        _client.session.close()
-    _client = None
+    for existing in _clients.values():
+        existing.session.close()
+    _clients.clear()
 
 
 def rpc(function: str, params: dict[str, Any]) -> Any:

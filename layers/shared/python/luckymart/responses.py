@@ -78,6 +78,7 @@ class SessionCheck(Out):
 
 class LoggedOut(Out):
     logged_out: bool
+    sessions_revoked: int  # 1, or every active session of the user with `all: true`
 
 
 class FirstDepositBonus(Out):

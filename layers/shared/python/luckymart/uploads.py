@@ -1,6 +1,11 @@
 """Payment-proof uploads: the browser posts the image straight to S3 with a presigned POST, and deposit-request
 keeps only the object key, which must lie under the caller's own prefix `deposits/<user_id>/` (checked in SQL).
 
+Expiry: the POST policy requires the tag `luckymart-upload=unreferenced` on every upload, and the bucket's
+lifecycle rule deletes `deposits/` objects still carrying it after a day. deposit-request re-tags each proof
+`referenced` before filing the deposit (PutObjectTagging fails on a key that was never uploaded, which is the
+existence check), so proofs of filed deposits are kept.
+
 boto3 ships with the Lambda runtime and costs ~185 ms of imports, so it is imported on first use only.
 Environment: UPLOADS_BUCKET (required), AWS_REGION (set by Lambda); AWS_ENDPOINT_URL_S3 points at moto locally.
 """
@@ -19,6 +24,10 @@ CONTENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 URL_EXPIRES_SECONDS = 300
 DEPOSIT_PREFIX = "deposits/"
+STATE_TAG = "luckymart-upload"
+UNREFERENCED_TAGGING = (
+    f"<Tagging><TagSet><Tag><Key>{STATE_TAG}</Key><Value>unreferenced</Value></Tag></TagSet></Tagging>"
+)
 
 _client: S3Client | None = None
 
@@ -55,12 +64,17 @@ def deposit_proof_key(user_id: str, content_type: str) -> str:
 
 
 def presigned_post(key: str, content_type: str) -> dict[str, Any]:
-    """A form the browser POSTs the file with: only this key, this content type, at most 5 MB, for 5 minutes."""
+    """A form the browser POSTs the file with: only this key, this content type, at most 5 MB, for 5 minutes,
+    tagged unreferenced (expires unless a deposit request references it)."""
     form = s3().generate_presigned_post(
         Bucket=bucket(),
         Key=key,
-        Fields={"Content-Type": content_type},
-        Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, MAX_UPLOAD_BYTES]],
+        Fields={"Content-Type": content_type, "tagging": UNREFERENCED_TAGGING},
+        Conditions=[
+            {"Content-Type": content_type},
+            {"tagging": UNREFERENCED_TAGGING},
+            ["content-length-range", 1, MAX_UPLOAD_BYTES],
+        ],
         ExpiresIn=URL_EXPIRES_SECONDS,
     )
     return {"url": form["url"], "fields": form["fields"]}
@@ -74,3 +88,22 @@ def object_key(reference: str) -> str:
     path = unquote(urlsplit(reference).path)
     start = path.find("/" + DEPOSIT_PREFIX)
     return path[start + 1 :] if start >= 0 else reference
+
+
+def mark_referenced(keys: list[str]) -> None:
+    """Re-tags each uploaded proof `referenced` so the lifecycle rule keeps it; 400 for a key that was never
+    uploaded. Keys outside `deposits/` are left to SQL, which refuses them."""
+    from botocore.exceptions import ClientError
+
+    from luckymart.errors import validation_error
+
+    tagging: Any = {"TagSet": [{"Key": STATE_TAG, "Value": "referenced"}]}
+    for key in keys:
+        if not key.startswith(DEPOSIT_PREFIX):
+            continue
+        try:
+            s3().put_object_tagging(Bucket=bucket(), Key=key, Tagging=tagging)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+                raise validation_error("a payment proof image was not uploaded", {"key": key}) from None
+            raise
