@@ -16,7 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE_DIR = ROOT / "build" / "package"
 LAYER_DIR = ROOT / "build" / "layer" / "python"
 SERVICE = "luckymart"
-TEMPLATE_SOURCES = ("serverless.yml", "package-lock.json", "infra/serverless/luckymart-plugin.js")
+TEMPLATE_SOURCES = (
+    "serverless.yml",
+    "package-lock.json",
+    "infra/serverless/luckymart-plugin.js",
+    "infra/serverless/observability.js",
+)
 
 
 def stages() -> list[str]:

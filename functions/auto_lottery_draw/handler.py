@@ -1,19 +1,36 @@
 """auto-lottery-draw: invoked every minute by an EventBridge schedule (no URL, no token). Opens lotteries whose
 start_time has come, cancels and refunds those still on sale past end_time, draws every SOLD_OUT lottery
 whose draw_time has passed, and re-publishes commission outbox rows still unprocessed after a minute.
-Overlapping invocations are safe: each claim is a conditional UPDATE (or `skip locked` for the outbox)."""
+Overlapping invocations are safe: each claim is a conditional UPDATE (or `skip locked` for the outbox).
+
+Every run ends with `ops_scheduler_tick`: it records the run (`luckymart-admin health` shows it) and returns the
+ages the alarms watch, emitted as metrics: SchedulerRuns (missing for 3 minutes = the schedule stopped),
+OverdueDrawAge and OutboxOldestAge (seconds)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from luckymart import commission_queue, db, draws
-from luckymart.log import logger
+from luckymart import commission_queue, db, draws, metrics
+from luckymart.log import lambda_context, logger
+
+FUNCTION = "auto-lottery-draw"
 
 
+@lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    with metrics.invocation(FUNCTION):
+        return _run()
+
+
+def _run() -> dict[str, Any]:
     due = db.rpc("lottery_scheduler_due", {})
-    cancelled = [str(i) for i in due["expired"] if db.rpc("lottery_expire", {"p_lottery_id": i}) is not None]
+    cancelled: list[str] = []
+    for lottery_id in due["expired"]:
+        refund = db.rpc("lottery_expire", {"p_lottery_id": lottery_id})
+        if refund is not None:
+            cancelled.append(str(lottery_id))
+            metrics.lottery_cancelled(refund, "EXPIRED")
     drawn: list[str] = []
     failed: list[str] = []
     for lottery_id in due["due"]:
@@ -25,12 +42,23 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         except Exception:  # one broken lottery must not stop the others; it is re-claimed after 5 minutes
             logger.exception("draw failed", extra={"lottery_id": str(lottery_id)})
             failed.append(str(lottery_id))
-    result = {
+            metrics.add("DrawFailures", 1)
+    result: dict[str, Any] = {
         "activated": due["activated"],
         "cancelled": cancelled,
         "drawn": drawn,
         "failed": failed,
         "commissions_republished": commission_queue.republish_stale(),
     }
+    backlog = db.rpc(
+        "ops_scheduler_tick", {"p_run": {k: v if isinstance(v, int) else len(v) for k, v in result.items()}}
+    )
+    metrics.add("SchedulerRuns", 1)
+    metrics.add("OverdueDraws", backlog["overdue_draws"])
+    metrics.add("OverdueDrawAge", backlog["oldest_overdue_draw_seconds"], metrics.Seconds)
+    metrics.add("OutboxBacklog", backlog["outbox_backlog"])
+    metrics.add("OutboxOldestAge", backlog["outbox_oldest_seconds"], metrics.Seconds)
+    metrics.add("CommissionsRepublished", result["commissions_republished"])
+    result["backlog"] = backlog
     logger.info("scheduler run", extra=result)
     return result

@@ -50,6 +50,9 @@ def main() -> None:
         os.environ.update(stack.env())
         os.environ.update(local_secrets(run_dir))
         os.environ.setdefault("CORS_ALLOWED_ORIGINS", "*")
+        # EMF metric lines (luckymart.metrics) would interleave every request in this terminal; opt in with
+        # POWERTOOLS_METRICS_DISABLED=false make dev
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         config.reset()
         with local_aws(AWS_PORT) as aws:
             gateway = Gateway(API_PORT, REST_PORT)

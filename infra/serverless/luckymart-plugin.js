@@ -9,6 +9,10 @@
 // 2. Least privilege. Every function gets its own role from the per-function-role plugin, which copies the
 //    framework's shared role as a template and leaves it behind; the shared role (logs of every function, the
 //    queue) is removed once nothing refers to it.
+// 3. Observability: alarms for every function, DLQ and web ACL, their SNS recipients and the dashboard
+//    (observability.js, issue 17).
+const { Observability } = require('./observability');
+
 const SHARED_ROLE = 'IamRoleLambdaExecution';
 
 class LuckyMartPlugin {
@@ -17,6 +21,8 @@ class LuckyMartPlugin {
     this.hooks = {
       'before:package:compileLayers': () => this.skipDeployedLayerLookup(),
       'before:package:finalize': () => this.dropUnusedSharedRole(),
+      // after serverless.yml's own resources are merged in: the alarms see its queues, web ACLs and topic
+      'after:aws:package:finalize:mergeCustomProviderResources': () => new Observability(serverless).run(),
     };
   }
 

@@ -25,11 +25,11 @@ USER_FUNCTIONS = {
 SYSTEM_FUNCTIONS = {"auto-lottery-draw", "process-commissions"}
 ADMIN_FUNCTIONS = {
     "admin-finance", "admin-lotteries", "draw-lottery", "admin-prizes", "admin-users", "admin-commissions",
-    "admin-accounts",
+    "admin-accounts", "admin-ops",
 }  # fmt: skip
 SHARED_ENV = {
     "STAGE", "SUPABASE_URL", "CORS_ALLOWED_ORIGINS", "SSM_PARAMETER_PREFIX", "LOG_LEVEL",
-    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE",
 }  # fmt: skip
 # Secrets each function may read besides the service-role key; everything else is denied by omission.
 EXTRA_SECRETS = {
@@ -150,7 +150,11 @@ def test_commission_queue_feeds_process_commissions_with_partial_batch_failures(
 
 
 def test_an_alarm_fires_when_the_dead_letter_queue_is_not_empty(tpl: Template) -> None:
-    (alarm,) = [a["Properties"] for a in tpl.of_type("AWS::CloudWatch::Alarm").values()]
+    (alarm,) = [
+        a["Properties"]
+        for a in tpl.of_type("AWS::CloudWatch::Alarm").values()
+        if "CommissionDeadLetterQueue" in str(a["Properties"].get("Dimensions"))
+    ]
     assert alarm["Namespace"] == "AWS/SQS"
     assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert alarm["Dimensions"] == [

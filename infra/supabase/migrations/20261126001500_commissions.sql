@@ -135,7 +135,8 @@ begin
 
   update public.commission_outbox set processed_at = now()
    where order_id = p_order_id and processed_at is null;
-  return jsonb_build_object('order_id', p_order_id, 'ok', true, 'paid', v_paid);
+  -- ordered_at: the CommissionLag metric (order -> payment)
+  return jsonb_build_object('order_id', p_order_id, 'ok', true, 'paid', v_paid, 'ordered_at', v_order.created_at);
 end
 $$;
 

@@ -13,7 +13,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from luckymart import db, fairdraw
+from luckymart import db, fairdraw, metrics
 from luckymart.config import secret
 
 
@@ -59,4 +59,6 @@ def complete(claim: dict[str, Any]) -> Any:
         winning_ticket_id=str(ticket_id),
         drawn_at=utc_now_iso(),
     )
-    return db.rpc("lottery_draw_complete", {"p_lottery_id": lottery_id, "p_record": record})
+    completed = db.rpc("lottery_draw_complete", {"p_lottery_id": lottery_id, "p_record": record})
+    metrics.draw_completed(claim, completed)
+    return completed
