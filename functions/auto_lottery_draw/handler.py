@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from luckymart import commission_queue, db, draws, metrics
+from luckymart import commission_queue, db, draws, metrics, tracing
 from luckymart.log import lambda_context, logger
 
 FUNCTION = "auto-lottery-draw"
 
 
-@lambda_context
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     with metrics.invocation(FUNCTION):
         return _run()
 
@@ -62,3 +61,6 @@ def _run() -> dict[str, Any]:
     result["backlog"] = backlog
     logger.info("scheduler run", extra=result)
     return result
+
+
+handler = tracing.instrument(lambda_context(_handler))

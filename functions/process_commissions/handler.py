@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from luckymart import db, metrics
+from luckymart import db, metrics, tracing
 from luckymart.commission_queue import PoisonMessage, message_correlation_id, parse_message
 from luckymart.draws import utc_now_iso
 from luckymart.log import lambda_context, logger, set_correlation_id
@@ -38,8 +38,7 @@ def pay_orders(order_ids: list[str]) -> dict[str, dict[str, Any]]:
     return {str(result["order_id"]): result for result in response["results"]}
 
 
-@lambda_context
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     with metrics.invocation(FUNCTION):
         metrics.add("MessagesReceived", len(event.get("Records", [])))
         response = _process(event, context)
@@ -86,3 +85,6 @@ def _process(event: dict[str, Any], context: Any) -> dict[str, Any]:
         event=event, record_handler=record_handler, processor=processor, context=context
     )
     return dict(response)
+
+
+handler = tracing.instrument(lambda_context(_handler))

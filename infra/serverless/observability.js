@@ -40,6 +40,7 @@ class Observability {
   }
 
   run() {
+    this.allowTracing();
     this.subscribeRecipients();
     const alarms = {};
     const add = (id, properties) => {
@@ -62,6 +63,22 @@ class Observability {
     this.firewallAlarms(add);
     Object.assign(this.resources, alarms);
     this.resources.OperationsDashboard = this.dashboard();
+  }
+
+  // With `tracing: true` Lambda sends each invocation's segment to X-Ray, which needs these two actions on the
+  // function's own role (the per-function roles do not inherit them). X-Ray has no resource-level permissions.
+  allowTracing() {
+    const tracing = this.service.provider.tracing || {};
+    if (tracing.lambda !== true && tracing.lambda !== 'Active') return;
+    for (const name of this.service.getAllFunctions()) {
+      const fn = this.resources[this.provider.naming.getLambdaLogicalId(name)];
+      const role = this.resources[fn.Properties.Role['Fn::GetAtt'][0]];
+      role.Properties.Policies[0].PolicyDocument.Statement.push({
+        Effect: 'Allow',
+        Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+        Resource: '*',
+      });
+    }
   }
 
   subscribeRecipients() {

@@ -139,3 +139,11 @@ def test_the_dashboard_shows_sales_money_delays_errors_and_latency(tpl: Template
         assert widget["properties"]["region"] == "eu-central-1"
         for row in widget["properties"]["metrics"]:
             assert isinstance(row, list) and re.fullmatch(r"[a-z][a-zA-Z0-9_]*", row[0]["id"]), row
+
+
+def test_tracing_follows_the_stage_switch(tpl: Template) -> None:
+    on = stage_config(tpl.stage)["tracing"]
+    assert isinstance(on, bool)
+    for fn in tpl.functions.values():
+        assert str(fn.environment["LUCKYMART_TRACING"]).lower() == str(on).lower(), fn.name
+        assert fn.properties.get("TracingConfig") == ({"Mode": "Active"} if on else None), fn.name

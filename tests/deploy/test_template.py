@@ -39,6 +39,8 @@ EXTRA_SECRETS = {
     "draw-lottery": {"fairdraw_signing_key", "seed_encryption_key"},
     "admin-lotteries": {"fairdraw_signing_key", "seed_encryption_key"},
 }
+# what X-Ray tracing adds to every role when the stage turns it on (config `tracing`)
+XRAY_GRANTS = {("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*")}
 COMMISSION_PUBLISHERS = {"lottery-purchase", "auto-lottery-draw", "admin-commissions"}
 ALLOWED_HEADERS = {
     "authorization",
@@ -168,7 +170,7 @@ def test_no_iam_statement_has_a_wildcard_resource_or_action(tpl: Template) -> No
     roles = tpl.of_type("AWS::IAM::Role")
     assert roles
     for role_id in roles:
-        for action, resource in tpl.grants(role_id):
+        for action, resource in tpl.grants(role_id) - XRAY_GRANTS:  # X-Ray has no resource-level permissions
             assert resource != "*", f"{role_id}: {action} on *"
             assert not re.fullmatch(r"arn:\{AWS::Partition\}:[a-z0-9-]+:[^:]*:[^:]*:\*", resource), resource
             assert "*" not in action, f"{role_id}: wildcard action {action}"
@@ -199,8 +201,9 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
             f"arn:{{AWS::Partition}}:logs:{{AWS::Region}}:{{AWS::AccountId}}:log-group:"
             f"/aws/lambda/luckymart-{tpl.stage}-{fn.name}:*:*"
         }, fn.name
-        services = {action.split(":")[0] for action, _ in grants}
+        services = {action.split(":")[0] for action, _ in grants - XRAY_GRANTS}
         assert services <= {"logs", "ssm", "sqs", "s3"}, services
+        assert grants & XRAY_GRANTS == (XRAY_GRANTS if stage_config(tpl.stage)["tracing"] else set()), fn.name
 
 
 def _allowed(grants: set[tuple[str, str]], action: str) -> set[str]:

@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from luckymart import db, metrics
+from luckymart import db, metrics, tracing
 from luckymart.errors import AppError, unauthenticated, validation_error
 from luckymart.log import lambda_context, logger
 
@@ -74,7 +74,9 @@ class AdminFunction:
     def __init__(self, name: str) -> None:
         self.name = name
         self.actions: dict[str, _Action[Any]] = {}
-        self.handler: Callable[[dict[str, Any], Any], dict[str, Any]] = lambda_context(self._invoke)
+        self.handler: Callable[[dict[str, Any], Any], dict[str, Any]] = tracing.instrument(
+            lambda_context(self._invoke)
+        )
 
     def action(
         self, name: str, params: type[P], *, target: str | None = None, target_field: str | None = None

@@ -26,7 +26,7 @@ from aws_lambda_powertools.event_handler import CORSConfig, LambdaFunctionUrlRes
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from luckymart import db, jsonutil, metrics
+from luckymart import db, jsonutil, metrics, tracing
 from luckymart.config import settings
 from luckymart.errors import AppError, unauthenticated, validation_error
 from luckymart.log import correlation_id, lambda_context, logger
@@ -144,7 +144,9 @@ class Endpoint(Generic[B]):
         app = LambdaFunctionUrlResolver(cors=cors)
         app.route("/", method=self.methods)(lambda: self._respond(app))
         app.not_found(lambda _exc: _error_response(AppError("NOT_FOUND", "no such route", 404)))
-        return lambda_context(app.resolve, correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
+        return tracing.instrument(
+            lambda_context(app.resolve, correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
+        )
 
     # ------------------------------------------------------------------ one request
     def _respond(self, app: LambdaFunctionUrlResolver) -> Response:

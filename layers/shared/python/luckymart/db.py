@@ -8,7 +8,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from luckymart import jsonutil
+from luckymart import jsonutil, tracing
 from luckymart.config import secret, settings
 from luckymart.errors import AppError
 
@@ -54,11 +54,12 @@ def reset() -> None:
 def rpc(function: str, params: dict[str, Any]) -> Any:
     """Calls one SQL function through PostgREST (POST /rpc/<function>), never retried: money functions are
     made safe to repeat by idempotency keys, not by the transport."""
-    response = client().session.post(
-        f"/rpc/{function}",
-        content=jsonutil.dumps(params),
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-    )
+    with tracing.span(f"rpc {function}"):
+        response = client().session.post(
+            f"/rpc/{function}",
+            content=jsonutil.dumps(params),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
     if response.status_code < 400:
         return jsonutil.loads(response.content) if response.content else None
     raise _error_from(function, response.status_code, response.content)
