@@ -15,6 +15,7 @@ from pathlib import Path
 BENCHMARKS = [
     "bench.cold_start",
     "bench.layer_cold_start",
+    "bench.cold_start_request",
     "bench.session_latency",
     "bench.round_trips",
     "bench.exchange_latency",
@@ -22,6 +23,7 @@ BENCHMARKS = [
     "bench.admin",
     "bench.commissions",
     "bench.purchase",
+    "bench.hot_lottery",
     "bench.draw_million",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")

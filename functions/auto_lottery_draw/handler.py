@@ -50,7 +50,14 @@ def _run() -> dict[str, Any]:
         "commissions_republished": commission_queue.republish_stale(),
     }
     backlog = db.rpc(
-        "ops_scheduler_tick", {"p_run": {k: v if isinstance(v, int) else len(v) for k, v in result.items()}}
+        "ops_scheduler_tick",
+        {
+            "p_activated": due["activated"],
+            "p_cancelled": len(cancelled),
+            "p_drawn": len(drawn),
+            "p_failed": len(failed),
+            "p_republished": result["commissions_republished"],
+        },
     )
     metrics.add("SchedulerRuns", 1)
     metrics.add("OverdueDraws", backlog["overdue_draws"])
