@@ -1,6 +1,8 @@
-"""Database access: one lazily created PostgREST client (supabase-py's data API) per container, and `rpc()`,
-the only way handlers touch the database. Numbers come back as Decimal, SQL errors raised with
-private.fail() become AppError, and anything else becomes an opaque failure (no SQL text leaks)."""
+"""Database access: one lazily created HTTP client for PostgREST per container, and `rpc()`, the only way
+handlers touch the database. `rpc()` is a POST to PostgREST's /rpc/<function> endpoint, so the client is a plain
+httpx.Client: the postgrest-py wrapper around it was never used for anything but its session and cost several
+times httpx's import on the first request (bench.cold_start_request). Numbers come back as Decimal, SQL errors
+raised with private.fail() become AppError, and anything else becomes an opaque failure (no SQL text leaks)."""
 
 from __future__ import annotations
 
@@ -13,10 +15,10 @@ from luckymart.config import secret, settings
 from luckymart.errors import AppError
 
 if TYPE_CHECKING:
-    from postgrest import SyncPostgrestClient
+    import httpx
 
 logger = logging.getLogger("luckymart.db")
-_client: SyncPostgrestClient | None = None
+_client: httpx.Client | None = None
 _client_lock = threading.Lock()
 RPC_TIMEOUT_SECONDS = 15.0
 
@@ -25,8 +27,8 @@ class DatabaseError(Exception):
     """A database failure that is not a business rule; shown to callers only as 500 INTERNAL."""
 
 
-def client() -> SyncPostgrestClient:
-    """The container's PostgREST client, created on first use (keeps ~170 ms of imports out of cold start)."""
+def client() -> httpx.Client:
+    """The container's PostgREST client, created on first use (keeps httpx out of the handler's import)."""
     global _client  # noqa: PLW0603 - one client per Lambda container is the point
     if _client is not None:
         return _client
@@ -34,20 +36,17 @@ def client() -> SyncPostgrestClient:
         if _client is not None:
             return _client
         import httpx
-        from postgrest import SyncPostgrestClient
 
         key = secret("supabase_service_role_key")
-        base_url = settings().supabase_rest_url
         headers = {"apikey": key, "Authorization": f"Bearer {key}"}
-        session = httpx.Client(base_url=base_url, headers=headers, timeout=RPC_TIMEOUT_SECONDS)
-        _client = SyncPostgrestClient(base_url, headers=headers, http_client=session, retry_enabled=False)
+        _client = httpx.Client(base_url=settings().supabase_rest_url, headers=headers, timeout=RPC_TIMEOUT_SECONDS)
     return _client
 
 
 def reset() -> None:
     global _client  # noqa: PLW0603
     if _client is not None:
-        _client.session.close()
+        _client.close()
     _client = None
 
 
@@ -55,7 +54,7 @@ def rpc(function: str, params: dict[str, Any]) -> Any:
     """Calls one SQL function through PostgREST (POST /rpc/<function>), never retried: money functions are
     made safe to repeat by idempotency keys, not by the transport."""
     with tracing.span(f"rpc {function}"):
-        response = client().session.post(
+        response = client().post(
             f"/rpc/{function}",
             content=jsonutil.dumps(params),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
