@@ -194,3 +194,22 @@ def test_one_correlation_id_from_the_purchase_to_the_consumer_log_line(
     assert processed["function_name"] == "process-commissions"
     (paid,) = emf(lines, "CommissionsPaid")
     assert value(paid, "CommissionsPaid") == 1 and value(paid, "CommissionLag") >= 0
+
+
+def test_a_commission_due_only_since_its_lottery_was_drawn_is_late_from_the_draw(
+    clean: psycopg.Connection, queues: Queues
+) -> None:
+    """Commissions wait for the draw; the draw re-arms the order's outbox row, which is late only 5 minutes
+    after the draw, not after the (older) order."""
+    referrer = sign_in()
+    buyer = sign_in(start_param=f"ref_{referrer.user['referral_code']}")
+    lottery = create_lottery(clean, ticket_price="1.00", total_tickets=100)
+    fund(clean, buyer.user["id"], "10")
+    buy(buyer, lottery["id"], 1)
+    clean.execute("update commission_outbox set created_at = now() - interval '2 hours'")
+    clean.execute(
+        "update lotteries set actual_draw_time = now() - interval '1 minute' where id = %s", (lottery["id"],)
+    )
+    row = clean.execute("select private.ops_backlog()").fetchone()
+    assert row is not None
+    assert row[0]["outbox_backlog"] == 1 and 55 <= row[0]["outbox_oldest_seconds"] < 120

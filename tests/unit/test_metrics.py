@@ -169,6 +169,7 @@ def test_commissions_emit_paid_amount_lag_and_failures(capsys: pytest.CaptureFix
             "paid": [{"level": 1, "amount": Decimal("0.30")}, {"level": 2, "amount": Decimal("0.10")}],
         },
         "b": {"ok": True, "paid": []},  # a redelivery: nothing paid, nothing counted
+        "d": {"ok": True, "paid": [], "pending": 2, "cancelled": 0},  # held until the lottery is drawn
         "c": {"ok": False, "code": "NOT_FOUND"},
     }
     with metrics.invocation("process-commissions"):
@@ -178,6 +179,8 @@ def test_commissions_emit_paid_amount_lag_and_failures(capsys: pytest.CaptureFix
     assert one(found, "CommissionAmount")["value"] == pytest.approx(0.40)
     assert one(found, "CommissionLag")["value"] == 3.0
     assert one(found, "CommissionFailures")["code"] == "NOT_FOUND"
+    assert one(found, "CommissionsPending")["value"] == 2
+    assert not [m for m in found if m["name"] == "CommissionsCancelled"]
 
 
 class _Body(Body):

@@ -18,6 +18,7 @@ grant all on table public.ops_heartbeats to service_role;
 
 -- A lottery is overdue once it should have been drawn: SOLD_OUT past its draw_time, or a DRAWING claim whose
 -- drawer died (it is re-claimed after 5 minutes). Age in seconds past draw_time; the alarm fires above 300.
+-- A commission outbox row is late when it is unprocessed and was due more than 5 minutes ago.
 create or replace function private.ops_backlog() returns jsonb
 language sql stable
 set search_path = ''
@@ -29,9 +30,14 @@ as $$
                  coalesce(round(extract(epoch from now() - min(l.draw_time)))::integer, 0) as age
             from public.lotteries l
            where l.status in ('SOLD_OUT', 'DRAWING') and l.draw_time <= now()) d,
+         -- due since the order, or since its lottery's draw: commissions wait for the draw (PENDING until
+         -- then) and the draw re-arms the order's outbox row, so that row is only late counted from the draw
          (select count(*) as n,
-                 coalesce(round(extract(epoch from now() - min(c.created_at)))::integer, 0) as age
+                 coalesce(round(extract(epoch from now() - min(greatest(c.created_at, l.actual_draw_time)))
+                          )::integer, 0) as age
             from public.commission_outbox c
+            join public.orders r on r.id = c.order_id
+            left join public.lotteries l on l.id = r.lottery_id
            where c.processed_at is null) o
 $$;
 

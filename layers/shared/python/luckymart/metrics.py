@@ -164,11 +164,15 @@ def draw_completed(claim: Mapping[str, Any], completed: Mapping[str, Any]) -> No
 
 
 def commissions_processed(outcomes: Mapping[str, Mapping[str, Any]], now_iso: str) -> None:
-    """CommissionsPaid, CommissionAmount, CommissionLag (order created -> paid) and CommissionFailures."""
+    """CommissionsPaid, CommissionAmount, CommissionLag (order created -> paid), CommissionFailures, and the
+    counts of commissions recorded PENDING (until the draw) or CANCELLED (refund) when the result has them."""
     for outcome in outcomes.values():
         if not outcome.get("ok"):
             add("CommissionFailures", 1, code=str(outcome.get("code") or "UNKNOWN"))
             continue
+        for state in ("pending", "cancelled"):  # commissions held until the draw / dropped on a refund
+            if isinstance(outcome.get(state), int) and outcome[state] > 0:
+                add(f"Commissions{state.capitalize()}", outcome[state])
         paid = outcome.get("paid") or []
         if not paid:
             continue
