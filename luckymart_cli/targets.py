@@ -47,6 +47,8 @@ class LocalTarget:
         from infra.local.stack import make_jwt
 
         os.environ.setdefault("SUPABASE_URL", DEV_API_URL)
+        # the handler runs in this process: its EMF metric lines would land in the command's output
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         os.environ.setdefault("SUPABASE_SERVICE_ROLE_KEY", make_jwt("service_role"))
         secrets_file = DEV_RUN_DIR / "secrets.json"  # written by `make dev` (fair-draw keys, pepper, …)
         if secrets_file.exists():
