@@ -49,6 +49,8 @@ class LocalTarget:
         os.environ.setdefault("SUPABASE_URL", DEV_API_URL)
         os.environ.setdefault("SUPABASE_ANON_KEY", make_jwt("anon"))
         os.environ.setdefault("SUPABASE_ADMIN_KEY", make_jwt("luckymart_admin"))  # admin handlers' database role
+        # the handler runs in this process: its EMF metric lines would land in the command's output
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         secrets_file = DEV_RUN_DIR / "secrets.json"  # written by `make dev` (fair-draw keys, pepper, …)
         if secrets_file.exists():
             for name, value in json.loads(secrets_file.read_text()).items():

@@ -44,6 +44,7 @@ class LocalAws:
             MaxNumberOfMessages=10,
             WaitTimeSeconds=1,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
             return 0
@@ -54,6 +55,7 @@ class LocalAws:
                 m["ReceiptHandle"],
                 int(m.get("Attributes", {}).get("ApproximateReceiveCount", 1)),
                 self.queue_arn,
+                message_attributes=m.get("MessageAttributes"),
             )
             for m in messages
         ]

@@ -27,11 +27,11 @@ USER_FUNCTIONS = {
 SYSTEM_FUNCTIONS = {"auto-lottery-draw", "process-commissions"}
 ADMIN_FUNCTIONS = {
     "admin-finance", "admin-lotteries", "draw-lottery", "admin-prizes", "admin-users", "admin-commissions",
-    "admin-accounts",
+    "admin-accounts", "admin-ops",
 }  # fmt: skip
 SHARED_ENV = {
     "STAGE", "SUPABASE_URL", "CORS_ALLOWED_ORIGINS", "SSM_PARAMETER_PREFIX", "LOG_LEVEL",
-    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE",
 }  # fmt: skip
 # Secrets each function may read besides its class's database key; everything else is denied by omission.
 EXTRA_SECRETS = {
@@ -41,6 +41,8 @@ EXTRA_SECRETS = {
     "draw-lottery": {"fairdraw_signing_key", "seed_encryption_key"},
     "admin-lotteries": {"fairdraw_signing_key", "seed_encryption_key"},
 }
+# what X-Ray tracing adds to every role when the stage turns it on (config `tracing`)
+XRAY_GRANTS = {("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*")}
 # the purchase enqueues, the draws release a lottery's commissions, the scheduled job and the DLQ replay re-send
 COMMISSION_PUBLISHERS = {"lottery-purchase", "auto-lottery-draw", "draw-lottery", "admin-commissions"}
 ALLOWED_HEADERS = {
@@ -153,7 +155,11 @@ def test_commission_queue_feeds_process_commissions_with_partial_batch_failures(
 
 
 def test_an_alarm_fires_when_the_dead_letter_queue_is_not_empty(tpl: Template) -> None:
-    (alarm,) = [a["Properties"] for a in tpl.of_type("AWS::CloudWatch::Alarm").values()]
+    (alarm,) = [
+        a["Properties"]
+        for a in tpl.of_type("AWS::CloudWatch::Alarm").values()
+        if "CommissionDeadLetterQueue" in str(a["Properties"].get("Dimensions"))
+    ]
     assert alarm["Namespace"] == "AWS/SQS"
     assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert alarm["Dimensions"] == [
@@ -167,7 +173,7 @@ def test_no_iam_statement_has_a_wildcard_resource_or_action(tpl: Template) -> No
     roles = tpl.of_type("AWS::IAM::Role")
     assert roles
     for role_id in roles:
-        for action, resource in tpl.grants(role_id):
+        for action, resource in tpl.grants(role_id) - XRAY_GRANTS:  # X-Ray has no resource-level permissions
             assert resource != "*", f"{role_id}: {action} on *"
             assert not re.fullmatch(r"arn:\{AWS::Partition\}:[a-z0-9-]+:[^:]*:[^:]*:\*", resource), resource
             assert "*" not in action, f"{role_id}: wildcard action {action}"
@@ -205,8 +211,9 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
             f"arn:{{AWS::Partition}}:logs:{{AWS::Region}}:{{AWS::AccountId}}:log-group:"
             f"/aws/lambda/luckymart-{tpl.stage}-{fn.name}:*:*"
         }, fn.name
-        services = {action.split(":")[0] for action, _ in grants}
+        services = {action.split(":")[0] for action, _ in grants - XRAY_GRANTS}
         assert services <= {"logs", "ssm", "sqs", "s3"}, services
+        assert grants & XRAY_GRANTS == (XRAY_GRANTS if stage_config(tpl.stage)["tracing"] else set()), fn.name
 
 
 def enforced_origin_check(tpl: Template) -> bool:

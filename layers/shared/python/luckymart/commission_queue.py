@@ -6,8 +6,10 @@ Lambda calls `publish_after_commit(order_id)`; if that send is lost (SQS error, 
 scheduled job's `republish_stale()` sends the row again once it is a minute old and still unprocessed.
 Duplicates are harmless: the consumer pays each (order, level) once.
 
-Message body: {"order_id": "<uuid>"}. Env: COMMISSION_QUEUE_URL. boto3 is imported on first use (it is in
-the Lambda runtime, not in the layer, and costs ~185 ms of import).
+Message body: {"order_id": "<uuid>"}; message attribute `correlation_id`: the purchase request's id, so the
+consumer's log line for the order carries the same correlation id as the purchase's.
+Env: COMMISSION_QUEUE_URL. boto3 is imported on first use (it is in the Lambda runtime, not in the layer, and
+costs ~185 ms of import).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from luckymart import db
-from luckymart.log import logger
+from luckymart.log import correlation_id, logger
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 QUEUE_URL_ENV = "COMMISSION_QUEUE_URL"
+CORRELATION_ATTRIBUTE = "correlation_id"
 STALE_AFTER_SECONDS = 60
 SQS_BATCH_LIMIT = 10
 _client: SQSClient | None = None
@@ -53,6 +56,13 @@ def message_body(order_id: UUID | str) -> str:
     return json.dumps({"order_id": str(UUID(str(order_id)))})
 
 
+def message_correlation_id(record: Any) -> str | None:
+    """The correlation id a publisher attached to an SQS record (Lambda event shape), if any."""
+    attribute = (record.get("messageAttributes") or {}).get(CORRELATION_ATTRIBUTE) or {}
+    value = attribute.get("stringValue")
+    return str(value) if value else None
+
+
 def parse_message(body: str) -> UUID:
     """The order id of a commission message; PoisonMessage when there is none."""
     try:
@@ -69,8 +79,14 @@ def publish_after_commit(order_id: UUID | str) -> bool:
     if not queue_url:
         logger.error("commission queue is not configured", extra={"order_id": str(order_id)})
         return False
+    attributes: dict[str, Any] = {}
+    current = correlation_id()
+    if current:
+        attributes[CORRELATION_ATTRIBUTE] = {"DataType": "String", "StringValue": current}
     try:
-        sqs_client().send_message(QueueUrl=queue_url, MessageBody=message_body(order_id))
+        sqs_client().send_message(
+            QueueUrl=queue_url, MessageBody=message_body(order_id), MessageAttributes=attributes
+        )
     except Exception:
         logger.exception(
             "commission publish failed; the outbox will re-publish", extra={"order_id": str(order_id)}
