@@ -147,3 +147,9 @@ def test_tracing_follows_the_stage_switch(tpl: Template) -> None:
     for fn in tpl.functions.values():
         assert str(fn.environment["LUCKYMART_TRACING"]).lower() == str(on).lower(), fn.name
         assert fn.properties.get("TracingConfig") == ({"Mode": "Active"} if on else None), fn.name
+
+
+def test_the_stack_stays_well_under_cloudformations_resource_limit(tpl: Template) -> None:
+    """CloudFormation refuses a stack above 500 resources; the generated alarms are most of them (3 per user and
+    system function). Leave room for the features still to come (e.g. the telegram bot's ~10)."""
+    assert len(tpl.resources) < 450, len(tpl.resources)

@@ -22,7 +22,7 @@ from luckymart.log import logger
 from luckymart_cli.main import EXIT_ATTENTION, EXIT_OK, main
 from tests.support import make_admin, sign_in
 from tests.support_commissions import Queues, consume, queues
-from tests.support_lottery import create_lottery, fund
+from tests.support_lottery import create_lottery, force_draw_time_passed, fund
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
 __all__ = ["queues"]
@@ -178,9 +178,9 @@ def test_one_correlation_id_from_the_purchase_to_the_consumer_log_line(
 ) -> None:
     referrer = sign_in()
     buyer = sign_in(start_param=f"ref_{referrer.user['referral_code']}")
-    lottery = create_lottery(clean, ticket_price="10.00", total_tickets=100)
+    lottery = create_lottery(clean, ticket_price="10.00", total_tickets=3)
     fund(clean, buyer.user["id"], "100")
-    data, request_id = buy(buyer, lottery["id"], 3)
+    data, request_id = buy(buyer, lottery["id"], 3)  # sells out
 
     (message,) = queues.receive()
     assert message["MessageAttributes"]["correlation_id"]["StringValue"] == request_id
@@ -192,7 +192,18 @@ def test_one_correlation_id_from_the_purchase_to_the_consumer_log_line(
     ]
     assert processed["correlation_id"] == request_id and processed["order_id"] == data["order"]["id"]
     assert processed["function_name"] == "process-commissions"
-    (paid,) = emf(lines, "CommissionsPaid")
+    (pending,) = emf(lines, "CommissionsPending")  # recorded, held until the draw
+    assert value(pending, "CommissionsPending") == 1 and not emf(lines, "CommissionsPaid")
+
+    # the draw releases the order; paying it reports the lag from the order
+    from functions.auto_lottery_draw.handler import handler as scheduled_job
+
+    force_draw_time_passed(clean, lottery["id"])
+    assert scheduled_job(scheduled_event(), LocalContext("auto-lottery-draw"))["drawn"] == [lottery["id"]]
+    released = queues.receive()
+    capfd.readouterr()
+    assert consume(queues.records(released))["batchItemFailures"] == []
+    (paid,) = emf(log_lines(capfd.readouterr().out), "CommissionsPaid")
     assert value(paid, "CommissionsPaid") == 1 and value(paid, "CommissionLag") >= 0
 
 
