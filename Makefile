@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 
 .PHONY: deps dev stop soak test lint format openapi openapi-check unit integration e2e bench clean layer package deploy \
-	deploy-edge
+	deploy-edge deploy-verify-page
 
 deps:  ## apt/npm/pip: everything the stack and the tests need (idempotent)
 	@bash infra/local/install-deps.sh
@@ -67,6 +67,9 @@ package: deps  ## offline: layer + osls package of every stage into build/packag
 deploy: deps  ## deploy one stage with your AWS credentials: make deploy STAGE=prod (README "Deploy")
 	scripts/build_layer.sh
 	npx --no-install osls deploy --stage $(STAGE)
+
+deploy-verify-page: deps  ## the draw verification page of a stage to the front door's /verify/ (after make deploy)
+	$(PY) -m scripts.deploy_verify_page $(STAGE)
 
 deploy-edge: deps  ## the stage's CloudFront web ACL in us-east-1 (docs/deploy-frontdoor.md); once, before make deploy
 	$(PY) -m scripts.deploy_edge $(STAGE)

@@ -8,7 +8,8 @@
 // ("supabase" and "functions") and a CloudFront Function (frontdoor-router.js) that points each function request
 // at its Function URL with cf.updateRequestOrigin; the behaviors are the three Supabase paths, one per cached
 // function and the default. The "functions" origin carries the origin secret header (SSM, resolved by
-// CloudFormation), which every user function checks (luckymart.frontdoor).
+// CloudFormation), which every user function checks (luckymart.frontdoor). A third origin, a private S3 bucket read
+// through Origin Access Control, serves the draw verification page under /verify/ (web/verify, issue 18).
 const fs = require('fs');
 const path = require('path');
 
@@ -20,6 +21,16 @@ const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 // Every viewer header (Authorization included, when nothing is cached) except Host, which must be the origin's.
 const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 const SUPABASE_PATHS = ['/rest/v1/*', '/auth/v1/*', '/storage/v1/*'];
+const CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
+const VERIFY_PAGE_PATH = '/verify/*';
+// /verify/ and /verify/?lottery=… → /verify/index.html (S3 through OAC has no directory index).
+const VERIFY_INDEX_CODE = [
+  'function handler(event) {',
+  '  var request = event.request;',
+  "  if (request.uri.endsWith('/')) request.uri += 'index.html';",
+  '  return request;',
+  '}',
+].join('\n');
 const ALL_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'];
 
 /** The Function URL host of a function: https://<host>/ → <host>. */
@@ -97,6 +108,19 @@ function frontDoorResources({ stage, supabaseUrl, ssmPrefix, settings, userFunct
       PathPattern: `/functions/v1/${name}`,
       CachePolicyId: { Ref: 'FrontDoorPublicCachePolicy' },
     })),
+    {
+      // The verification page: static files, cached at the edge, read-only.
+      PathPattern: VERIFY_PAGE_PATH,
+      TargetOriginId: 'verify-page',
+      ViewerProtocolPolicy: 'redirect-to-https',
+      AllowedMethods: ['GET', 'HEAD'],
+      CachedMethods: ['GET', 'HEAD'],
+      Compress: true,
+      CachePolicyId: CACHING_OPTIMIZED,
+      FunctionAssociations: [
+        { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': ['FrontDoorVerifyIndex', 'FunctionARN'] } },
+      ],
+    },
     ...SUPABASE_PATHS.map((pattern) => ({
       PathPattern: pattern,
       TargetOriginId: 'supabase',
@@ -135,6 +159,12 @@ function frontDoorResources({ stage, supabaseUrl, ssmPrefix, settings, userFunct
           { HeaderName: ORIGIN_SECRET_HEADER, HeaderValue: originSecretReference(ssmPrefix, settings.originSecretVersion) },
         ],
       },
+      {
+        Id: 'verify-page',
+        DomainName: { 'Fn::GetAtt': ['VerifyPageBucket', 'RegionalDomainName'] },
+        S3OriginConfig: { OriginAccessIdentity: '' },
+        OriginAccessControlId: { 'Fn::GetAtt': ['VerifyPageOriginAccessControl', 'Id'] },
+      },
     ],
     DefaultCacheBehavior: functionBehavior,
     CacheBehaviors: behaviors,
@@ -158,6 +188,63 @@ function frontDoorResources({ stage, supabaseUrl, ssmPrefix, settings, userFunct
         AutoPublish: true,
         FunctionConfig: { Comment: 'Routes /functions/v1/<name> to its Function URL', Runtime: 'cloudfront-js-2.0' },
         FunctionCode: routerCode(sorted, aliases || {}),
+      },
+    },
+    FrontDoorVerifyIndex: {
+      Type: 'AWS::CloudFront::Function',
+      Properties: {
+        Name: `luckymart-${stage}-verify-index`,
+        AutoPublish: true,
+        FunctionConfig: { Comment: '/verify/ → /verify/index.html', Runtime: 'cloudfront-js-2.0' },
+        FunctionCode: VERIFY_INDEX_CODE,
+      },
+    },
+    // The verification page's files (scripts/build_verify_page.py --stage <stage>, uploaded by make deploy-verify-page):
+    // private, readable only by this distribution through Origin Access Control.
+    VerifyPageBucket: {
+      Type: 'AWS::S3::Bucket',
+      Properties: {
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      },
+    },
+    VerifyPageOriginAccessControl: {
+      Type: 'AWS::CloudFront::OriginAccessControl',
+      Properties: {
+        OriginAccessControlConfig: {
+          Name: `luckymart-${stage}-verify-page`,
+          OriginAccessControlOriginType: 's3',
+          SigningBehavior: 'always',
+          SigningProtocol: 'sigv4',
+        },
+      },
+    },
+    VerifyPageBucketPolicy: {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: { Ref: 'VerifyPageBucket' },
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{
+            Effect: 'Allow',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Action: 's3:GetObject',
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['VerifyPageBucket', 'Arn'] }, '/*']] },
+            Condition: {
+              StringEquals: {
+                'AWS:SourceArn': { 'Fn::Join': ['', [
+                  'arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' },
+                  ':distribution/', { Ref: 'FrontDoorDistribution' },
+                ]] },
+              },
+            },
+          }],
+        },
       },
     },
     FrontDoorPublicCachePolicy: {
@@ -201,6 +288,7 @@ function frontDoorResources({ stage, supabaseUrl, ssmPrefix, settings, userFunct
     },
     FrontDoorDistributionDomain: { Value: { 'Fn::GetAtt': ['FrontDoorDistribution', 'DomainName'] } },
     FrontDoorDistributionId: { Value: { Ref: 'FrontDoorDistribution' } },
+    VerifyPageBucketName: { Value: { Ref: 'VerifyPageBucket' } },
   };
   return { resources, outputs };
 }

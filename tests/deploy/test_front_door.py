@@ -22,6 +22,7 @@ pytestmark = pytest.mark.unit
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 CACHEABLE = {"list-lotteries", "get-lottery", "verify-draw"}  # public answers (issue 12)
+VERIFY_PAGE = "/verify/*"
 SUPABASE_PATHS = {"/rest/v1/*", "/auth/v1/*", "/storage/v1/*"}
 ALIASES = {"withdraw-request": "withdrawal-request"}
 
@@ -66,7 +67,7 @@ def render_code(value: Any) -> str:
 
 
 def router_code(tpl: Template) -> str:
-    (router,) = tpl.of_type("AWS::CloudFront::Function").values()
+    router = tpl.resources["FrontDoorRouter"]
     assert router["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
     assert router["Properties"]["AutoPublish"] is True
     return render_code(router["Properties"]["FunctionCode"])
@@ -116,29 +117,53 @@ def run_node_tests(file: Path, **env: str) -> None:
     assert re.search(r"^# fail 0$", result.stdout, re.MULTILINE), result.stdout[-2000:]
 
 
-def test_two_origins_and_few_behaviors_fit_the_default_quotas(tpl: Template) -> None:
+def test_three_origins_and_few_behaviors_fit_the_default_quotas(tpl: Template) -> None:
     config = distribution(tpl)
     origins = {origin["Id"]: origin for origin in config["Origins"]}
-    assert set(origins) == {"supabase", "functions"}
+    assert set(origins) == {"supabase", "functions", "verify-page"}
     assert len(config["CacheBehaviors"]) + 1 <= 25
     supabase_host = stage_config(tpl.stage)["supabaseUrl"].removeprefix("https://").rstrip("/")
     assert origins["supabase"]["DomainName"] == supabase_host
-    for origin in origins.values():
-        assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    for name in ("supabase", "functions"):
+        assert origins[name]["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
     for pattern in SUPABASE_PATHS:
         assert behaviors[pattern]["TargetOriginId"] == "supabase"
         assert "FunctionAssociations" not in behaviors[pattern]
-    for behavior in [config["DefaultCacheBehavior"], *behaviors.values()]:
+    function_behaviors = [config["DefaultCacheBehavior"]] + [
+        b for p, b in behaviors.items() if p not in SUPABASE_PATHS | {VERIFY_PAGE}
+    ]
+    for behavior in function_behaviors:
         assert behavior["ViewerProtocolPolicy"] == "https-only"
-        if behavior.get("PathPattern") not in SUPABASE_PATHS:
-            assert behavior["TargetOriginId"] == "functions"
-            (association,) = behavior["FunctionAssociations"]
-            assert association == {
-                "EventType": "viewer-request",
-                "FunctionARN": {"Fn::GetAtt": ["FrontDoorRouter", "FunctionARN"]},
-            }
-    assert set(behaviors) == SUPABASE_PATHS | {f"/functions/v1/{n}" for n in CACHEABLE & url_functions(tpl).keys()}
+        assert behavior["TargetOriginId"] == "functions"
+        (association,) = behavior["FunctionAssociations"]
+        assert association == {
+            "EventType": "viewer-request",
+            "FunctionARN": {"Fn::GetAtt": ["FrontDoorRouter", "FunctionARN"]},
+        }
+    assert set(behaviors) == SUPABASE_PATHS | {VERIFY_PAGE} | {
+        f"/functions/v1/{n}" for n in CACHEABLE & url_functions(tpl).keys()
+    }
+
+
+def test_the_verification_page_is_a_private_bucket_read_only_by_this_distribution(tpl: Template) -> None:
+    config = distribution(tpl)
+    origin = next(o for o in config["Origins"] if o["Id"] == "verify-page")
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["VerifyPageOriginAccessControl", "Id"]}
+    assert "OriginCustomHeaders" not in origin  # the functions' origin secret never goes to S3
+    behavior = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == VERIFY_PAGE)
+    assert behavior["TargetOriginId"] == "verify-page"
+    assert behavior["AllowedMethods"] == ["GET", "HEAD"]
+    resources = tpl.resources
+    block = resources["VerifyPageBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert all(block.values()) and len(block) == 4
+    (statement,) = resources["VerifyPageBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert statement["Action"] == "s3:GetObject"
+    assert "FrontDoorDistribution" in json.dumps(statement["Condition"])
+    code = resources["FrontDoorVerifyIndex"]["Properties"]["FunctionCode"]
+    assert "index.html" in code
 
 
 def test_the_distribution_changes_only_after_every_user_function(tpl: Template) -> None:

@@ -296,7 +296,7 @@ def test_reserved_concurrency_never_disables_a_function(tpl: Template) -> None:
 
 def test_every_bucket_is_private_and_encrypted(tpl: Template) -> None:
     buckets = tpl.of_type("AWS::S3::Bucket")
-    assert set(buckets) == {"UploadsBucket", "ServerlessDeploymentBucket"}
+    assert set(buckets) == {"UploadsBucket", "ServerlessDeploymentBucket", "VerifyPageBucket"}
     for bucket in buckets.values():
         blocks = bucket["Properties"]["PublicAccessBlockConfiguration"]
         assert len(blocks) == 4

@@ -65,7 +65,7 @@ test('settings that cannot work are refused at package time', () => {
 
 test('only deployed functions get a cached behavior', () => {
   assert.deepEqual(distribution({}).CacheBehaviors.map((b) => b.PathPattern),
-    ['/functions/v1/verify-draw', '/rest/v1/*', '/auth/v1/*', '/storage/v1/*']);
+    ['/functions/v1/verify-draw', '/verify/*', '/rest/v1/*', '/auth/v1/*', '/storage/v1/*']);
 });
 
 test('with enforcement off the functions get no grant and the check is off', () => {
