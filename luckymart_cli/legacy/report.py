@@ -17,6 +17,8 @@ from typing import Any
 
 import psycopg
 
+from luckymart_cli.legacy.steps import STEPS
+
 
 def _legacy_money(column: str) -> str:
     """The same rule as private.legacy_money(), inline: the legacy database gets no functions of ours."""
@@ -40,7 +42,7 @@ select s.step, s.read, s.imported, s.done,
        (select count(*) from private.legacy_report_rows r where r.step = s.step and r.action = 'skipped'),
        (select count(distinct r.legacy_id) from private.legacy_report_rows r
          where r.step = s.step and r.action = 'fixed')
-  from private.legacy_steps s order by s.started_at, s.step"""
+  from private.legacy_steps s order by array_position(%s::text[], s.step), s.step"""
 
 
 def _write_csv(path: Path, header: list[str], rows: Any) -> int:
@@ -88,7 +90,7 @@ def write(
 ) -> tuple[dict[str, Any], bool]:
     """Writes every report file; returns (summary, money reconciled)."""
     directory.mkdir(parents=True, exist_ok=True)
-    steps = target.execute(STEP_COUNTS).fetchall()
+    steps = target.execute(STEP_COUNTS, ([step.name for step in STEPS],)).fetchall()
     _write_csv(
         directory / "tables.csv",
         ["step", "rows_read", "imported", "skipped", "fixed_rows", "done"],

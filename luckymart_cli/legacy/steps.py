@@ -255,8 +255,9 @@ ENSURE_WALLETS = Step(
     "ensure_wallets",
     "wallets",
     sql=(
-        """insert into public.wallets (user_id, type, currency)
-           select m.target_id, t.type, 'TJS' from private.legacy_id_map m
+        """insert into public.wallets (id, user_id, type, currency)
+           select md5('legacy-wallet:' || m.target_id || ':' || t.type)::uuid, m.target_id, t.type, 'TJS'
+             from private.legacy_id_map m
             cross join (values ('BALANCE'), ('LUCKY_COIN'), ('BONUS')) t(type)
             where m.kind = 'user' and m.target_id = m.legacy_id::uuid
            on conflict do nothing""",

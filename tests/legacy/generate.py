@@ -250,7 +250,8 @@ update tickets set ticket_number = 12345678 where id = md5('ticket:4:5')::uuid;
 update orders set status = 'WEIRD' where id = md5('order:1:1')::uuid;
 update prizes set status = 'CLAIMED' where id = md5('prize:3')::uuid;
 -- a duplicate like
-insert into likes select md5('ldirt:dup')::uuid, post_id, user_id, now() from likes order by id limit 1;
+insert into likes select md5('ldirt:dup')::uuid, post_id, user_id, now() from likes
+ where post_id in (select id from showoffs) order by id limit 1;
 -- a pending withdrawal the balance cannot cover (user 21 has 35.91 TJS)
 insert into withdrawal_requests values (md5('wddirt:uncovered')::uuid, md5('user:21')::uuid, 'WD-UNCOVERED', '999999.00', 'TJS',
   'ALIF_MOBI', null, null, null, null, null, null, null, null, null, 'PENDING', null, null, null, null, null, null, now(), now());
