@@ -25,7 +25,7 @@ import pytest
 from infra.local.stack import ROOT, Stack
 from tests.invariants import check_invariants
 from tests.legacy import generate
-from tests.legacy.generate import DIRT, Volume, lid
+from tests.legacy.generate import CYCLE, DIRT, Volume, lid
 from tests.legacy.support import fingerprint, migrate, one, reset_target
 from tests.support import invoke, sign_in
 
@@ -76,10 +76,9 @@ def report_rows(directory: Path, reason: str) -> set[str]:
 
 
 def legacy_money(legacy: psycopg.Connection, wallet_id: str) -> tuple[Decimal, Decimal]:
-    balance, frozen = legacy.execute(
-        "select balance, frozen_balance from wallets where id = %s", (wallet_id,)
-    ).fetchone()  # type: ignore[misc]
-    return Decimal(balance.strip().replace(",", ".")), Decimal(frozen)
+    row = legacy.execute("select balance, frozen_balance from wallets where id = %s", (wallet_id,)).fetchone()
+    assert row is not None
+    return Decimal(row[0].strip().replace(",", ".")), Decimal(row[1])
 
 
 def opening(pg: psycopg.Connection, legacy_wallet: str) -> Decimal:
@@ -223,10 +222,11 @@ def test_migrated_user_signs_in_and_finds_money_tickets_prizes(
     assert session.user["id"] == winner
     wallets = invoke("get-wallet-balance", {}, token=session.token).data["wallets"]
     seen = {w["type"]: Decimal(str(w["balance"])) + Decimal(str(w["frozen_balance"])) for w in wallets}
-    refunds = dict(
+    refunds: dict[str, Decimal] = dict(
         pg.execute(
-            "select w.type, sum(n.amount) from private.legacy_money_notes n join orders o on o.id::text = n.legacy_id "
-            "join wallets w on w.id = o.wallet_id where o.user_id = %s group by w.type",
+            "select w.type, sum(n.amount) from private.legacy_money_notes n "
+            "join orders o on o.id::text = n.legacy_id join wallets w on w.id = o.wallet_id "
+            "where o.user_id = %s group by w.type",
             (winner,),
         ).fetchall()
     )
@@ -264,7 +264,7 @@ def test_referrer_links_without_self_referrals_and_cycles(
 ) -> None:
     _, _, directory = applied["apply"]
     assert one(pg, "select referred_by_id from users where id = %s", DIRT["self_referral"]) is None
-    cycle = DIRT["cycle"]
+    cycle = CYCLE
     linked = [one(pg, "select referred_by_id from users where id = %s", user) for user in cycle]
     assert sum(link is None for link in linked) == 1  # the link that would close the cycle is dropped
     assert report_rows(directory, "referral_cycle") & set(cycle)
@@ -363,7 +363,8 @@ def test_killed_run_resumes_to_the_same_result(
     reset_target(pg)
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers' / 'shared' / 'python'}:{ROOT}"}
     command = [sys.executable, "-m", "luckymart_cli.main", "migrate-legacy", "--from", legacy_url,
-               "--to", stack.database_url, "--apply", "--batch-size", "100", "--report-dir", str(tmp_path / "a")]  # fmt: skip
+               "--to", stack.database_url, "--apply", "--batch-size", "100",
+               "--report-dir", str(tmp_path / "a")]  # fmt: skip
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     try:

@@ -263,7 +263,8 @@ insert into deposit_requests values (md5('dpdirt:nan')::uuid, md5('user:22')::uu
 """
 
 # What the dirt is, by row, for the tests' assertions.
-DIRT = {
+CYCLE = [lid("user", 30), lid("user", 31), lid("user", 32)]
+DIRT: dict[str, str] = {
     "comma_amount": lid("wb", 1),
     "plus_amount": lid("wb", 2),
     "three_decimals": lid("wb", 3),
@@ -291,7 +292,6 @@ DIRT = {
     "code_duplicate": lid("user", 18),
     "code_invalid": lid("user", 19),
     "self_referral": lid("user", 25),
-    "cycle": [lid("user", 30), lid("user", 31), lid("user", 32)],
     "odd_status_user": lid("user", 20),
     "duplicate_ticket": lid("ticket", 4, 3),
     "eight_digit_ticket": lid("ticket", 4, 5),

@@ -23,9 +23,11 @@ FINGERPRINT = {
     "wallets": "select id, user_id, type, currency, balance, frozen_balance, total_deposits from wallets",
     "ledger": "select wallet_id, type, amount, balance_after, frozen_delta, reference_type, reference_id "
     "from wallet_transactions",
-    "lotteries": "select id, status, total_tickets, sold_tickets, winning_ticket_number, winning_user_id from lotteries",
+    "lotteries": "select id, status, total_tickets, sold_tickets, winning_ticket_number, winning_user_id "
+    "from lotteries",
     "orders": "select id, user_id, status, total_amount, wallet_id, payment_method from orders",
-    "tickets": "select id, lottery_id, user_id, order_id, seq, ticket_number, buyer_ref, status, is_winning from tickets",
+    "tickets": "select id, lottery_id, user_id, order_id, seq, ticket_number, buyer_ref, status, is_winning "
+    "from tickets",
     "prizes": "select id, user_id, lottery_id, ticket_id, status, prize_value from prizes",
     "shipping": "select id, prize_id, status, tracking_number from shipping",
     "resales": "select id, prize_id, seller_id, resale_price, status from resales",
@@ -37,7 +39,8 @@ FINGERPRINT = {
     "payment_configs": "select config_type, method, config_data, min_amount, max_amount from payment_configs",
     "archive": "select source_table, source_id, data from private.legacy_archive",
     "report": "select step, legacy_table, legacy_id, action, reason from private.legacy_report_rows",
-    "money_notes": "select currency, wallet_type, amount, reason, legacy_table, legacy_id from private.legacy_money_notes",
+    "money_notes": "select currency, wallet_type, amount, reason, legacy_table, legacy_id "
+    "from private.legacy_money_notes",
 }
 
 
@@ -45,7 +48,7 @@ def fingerprint(pg: psycopg.Connection) -> dict[str, tuple[int, str]]:
     """Per table: row count and a hash of the sorted rows."""
     result = {}
     for name, sql in FINGERPRINT.items():
-        rows = sorted(repr(tuple(row)) for row in pg.execute(sql))  # type: ignore[call-overload]
+        rows = sorted(repr(tuple(row)) for row in pg.execute(sql))
         result[name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
     return result
 
@@ -55,7 +58,7 @@ def reset_target(pg: psycopg.Connection) -> None:
     from tests.conftest import truncate_all
 
     truncate_all(pg)
-    pg.execute(f"truncate {', '.join('private.' + t for t in LEGACY_TABLES)}")  # type: ignore[call-overload]
+    pg.execute(f"truncate {', '.join('private.' + t for t in LEGACY_TABLES)}")
     pg.execute("alter table private.legacy_archive disable trigger legacy_archive_no_truncate")
     pg.execute("truncate private.legacy_archive")
     pg.execute("alter table private.legacy_archive enable trigger legacy_archive_no_truncate")
@@ -72,6 +75,6 @@ def migrate(source: str, target: str, report_dir: Path, *, apply: bool, batch_si
 
 
 def one(pg: psycopg.Connection, sql: str, *params: Any) -> Any:
-    row = pg.execute(sql, params).fetchone()  # type: ignore[call-overload]
+    row = pg.execute(sql, params).fetchone()
     assert row is not None, sql
     return row[0]
