@@ -23,6 +23,7 @@ BENCHMARKS = [
     "bench.commissions",
     "bench.purchase",
     "bench.draw_million",
+    "bench.legacy_migration",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

@@ -214,7 +214,8 @@ class Migration:
                 with target.cursor().copy(f"copy {stage} ({', '.join(step.columns)}) from stdin") as copy:
                     for values in rows:
                         copy.write_row(values)
-                target.execute(f"analyze {stage}")  # real row counts for the planner
+                if step.analyze:
+                    target.execute(f"analyze {stage}")  # real row counts for the planner
                 _run_sql(target, step, stage, opts.pepper)
                 batch_imported = _record_rows(target, step, stage)
                 target.execute(

@@ -31,6 +31,7 @@ class Step:
     source: str | None = None
     sql: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)  # typed stage columns the statements fill
+    analyze: bool = True  # refresh the stage's statistics per batch (joins); pointless for a plain copy
 
 
 def select_text(table: str, columns: tuple[str, ...], where: str = "true") -> str:
@@ -280,6 +281,7 @@ def archive(name: str, table: str, where: str = "true", reason: str | None = Non
         f"select id::text, to_jsonb(t)::text from {table} t "
         f"where ({where}) and (%(after)s::uuid is null or id > %(after)s::uuid) order by id",
         tuple(sql),
+        analyze=False,
     )
 
 
@@ -292,6 +294,7 @@ SESSIONS = Step(
     ("id",),
     select_text("user_sessions", ("id",)),
     sql=("update {stage} set reason = 'sessions_not_migrated_sign_in_again'",),
+    analyze=False,
 )
 
 # ---------------------------------------------------------------- lotteries, orders, tickets
