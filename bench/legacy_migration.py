@@ -1,8 +1,8 @@
-"""Cutover (`luckymart-admin migrate-legacy`): full dry run and apply of a generated old database, rows/s, peak RSS.
+"""Cutover (`luckymart-admin migrate-legacy`): dry run and apply of a generated old database, rows/s, peak RSS.
 
 The old database (tests/legacy/generate.py: 10k users, 100k ledger rows and all the dirt, or --users/--ledger)
-lives in a second database of a private stack's cluster; each run is the real CLI in its own process, so its peak RSS
-(wait4) is the migration's alone.
+lives in a second database of a private stack's cluster; each run is the real CLI in its own process, so its
+peak RSS (wait4) is the migration's alone.
 
     python -m bench.legacy_migration [--users 10000] [--ledger 100000] [--batch-size 5000]
 """
