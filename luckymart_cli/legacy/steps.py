@@ -376,7 +376,12 @@ LOTTERIES = Step(
                   case when new_status = 'COMPLETED' then winning_ticket_number::integer end,
                   case when new_status = 'COMPLETED' then winner end,
                   jsonb_build_object(
-                    'legacy', true, 'verifiable', false, 'message', '{LEGACY_MESSAGE}',
+                    'legacy', true, 'verifiable', false,
+                    'message', case when new_status = 'COMPLETED' then '{LEGACY_MESSAGE}'
+                                    when coalesce(st, '') = 'CANCELLED' then 'cancelled by the previous system'
+                                    when st in ('COMPLETED', 'DRAWN')
+                                    then 'drawn by the previous system without a recorded winner: cancelled at cutover'
+                                    else 'on sale at cutover: cancelled, every paid order refunded once' end,
                     'cancelled_at_cutover', new_status = 'CANCELLED' and coalesce(st, '') <> 'CANCELLED',
                     'previous', jsonb_strip_nulls(jsonb_build_object(
                       'status', status, 'sold_tickets', sold_tickets, 'total_tickets', total_tickets,

@@ -27,7 +27,7 @@ from tests.invariants import check_invariants
 from tests.legacy import generate
 from tests.legacy.generate import CYCLE, DIRT, Volume, lid
 from tests.legacy.support import fingerprint, migrate, one, reset_target
-from tests.support import invoke, sign_in
+from tests.support import admin_invoke, invoke, make_admin, sign_in
 
 pytestmark = pytest.mark.integration
 
@@ -244,6 +244,8 @@ def test_migrated_user_signs_in_and_finds_money_tickets_prizes(
     assert tickets.status == 200 and tickets.body["page"]["total"] == old_tickets
     prizes = invoke("get-my-prizes", {}, token=session.token).data
     assert lid("lottery", 6) in {prize["lottery_id"] for prize in prizes}
+    history = invoke("get-transactions", {"limit": 100}, token=session.token).data
+    assert "MIGRATION_OPENING" in {row["type"] for row in history}
 
 
 def test_old_invite_link_links_the_referrer(applied: dict[str, Any], pg: psycopg.Connection) -> None:
@@ -309,6 +311,8 @@ def test_lotteries_history_refunds_and_legacy_verify_draw(
     # on sale at cutover: cancelled, every paid order refunded exactly once to the wallet it was paid from
     on_sale = lid("lottery", 7)
     assert one(pg, "select status from lotteries where id = %s", on_sale) == "CANCELLED"
+    answer = invoke("verify-draw", method="GET", query=f"lottery_id={on_sale}").data
+    assert answer["legacy"] is True and "refunded" in answer["message"]
     paid = one(legacy, "select sum(total_amount::numeric) from orders where lottery_id = %s", on_sale)
     refunded = one(
         pg,
@@ -384,6 +388,22 @@ def test_killed_run_resumes_to_the_same_result(
     status, out = migrate(legacy_url, stack.database_url, tmp_path / "b", apply=True)
     assert status == 0, out
     assert fingerprint(pg) == expected
+    assert check_invariants(pg) == []
+
+
+def test_admins_settle_migrated_requests_through_the_usual_flows(
+    applied: dict[str, Any], pg: psycopg.Connection, legacy: psycopg.Connection
+) -> None:
+    """A migrated pending withdrawal is paid out from its freeze, a migrated deposit credited once."""
+    assert applied["apply"][0] == 0
+    token = make_admin(pg, "FINANCE")
+    withdrawal = str(one(pg, "select id from withdrawals where status = 'PENDING' order by id limit 1"))
+    done = admin_invoke("admin-finance", "withdrawals.complete", {"withdrawal_id": withdrawal}, token=token)
+    assert done["success"] is True, done
+    deposit = DIRT["string_deposit"]
+    approved = admin_invoke("admin-finance", "deposits.approve", {"deposit_id": deposit}, token=token)
+    assert approved["success"] is True, approved
+    assert one(pg, "select count(*) from wallet_transactions where reference_id = %s", deposit) == 1
     assert check_invariants(pg) == []
 
 

@@ -164,7 +164,8 @@ as $$
   select jsonb_build_object(
     'lottery_id', p_lottery.id, 'title', p_lottery.title, 'status', p_lottery.status,
     'legacy', true, 'verifiable', false,
-    'message', 'drawn by the previous system, not independently verifiable',
+    'message', coalesce(p_lottery.draw_algorithm_data ->> 'message',
+                        'drawn by the previous system, not independently verifiable'),
     'commitment', null,
     'record', p_lottery.draw_algorithm_data,
     'tickets', jsonb_build_object(
