@@ -360,6 +360,24 @@ def test_second_apply_changes_nothing(
     assert fingerprint(pg) == before
 
 
+def test_money_that_does_not_reconcile_fails_the_run(
+    applied: dict[str, Any], pg: psycopg.Connection, stack: Stack, legacy_url: str, tmp_path: Path
+) -> None:
+    """A cent without a listed reason (here: an adjustment made after the cutover) makes the exit status 1."""
+    assert applied["apply"][0] == 0
+    target = one(pg, "select id from wallets where type = 'BALANCE' order by id limit 1")
+    pg.execute("select private.wallet_apply(%s, 0.01, 'ADJUSTMENT')", (target,))
+    try:
+        status, out = migrate(legacy_url, stack.database_url, tmp_path, apply=True)
+        assert status == 1, out
+        assert "money does not reconcile" in out
+        lines = [line for line in read_csv(tmp_path / "money.csv") if line["reconciled"] == "False"]
+        unexplained = [(line["currency"], line["wallet_type"], Decimal(line["unexplained"])) for line in lines]
+        assert unexplained == [("TJS", "BALANCE", Decimal("0.01"))]
+    finally:
+        pg.execute("select private.wallet_apply(%s, -0.01, 'ADJUSTMENT')", (target,))
+
+
 def test_killed_run_resumes_to_the_same_result(
     applied: dict[str, Any], pg: psycopg.Connection, stack: Stack, legacy_url: str, tmp_path: Path
 ) -> None:
