@@ -34,13 +34,10 @@ class Step:
     analyze: bool = True  # refresh the stage's statistics per batch (joins); pointless for a plain copy
 
 
-def select_text(table: str, columns: tuple[str, ...], where: str = "true") -> str:
+def select_text(table: str, columns: tuple[str, ...]) -> str:
     """Every column as text (the old schema's types are not trusted), in id order after the checkpoint."""
     cols = ", ".join(f"{c}::text" for c in columns)
-    return (
-        f"select {cols} from {table} "
-        f"where ({where}) and (%(after)s::uuid is null or id > %(after)s::uuid) order by id"
-    )
+    return f"select {cols} from {table} where %(after)s::uuid is null or id > %(after)s::uuid order by id"
 
 
 def _user(column: str, target: str = "target_user") -> str:
@@ -266,7 +263,7 @@ ENSURE_WALLETS = Step(
 )
 
 
-def archive(name: str, table: str, where: str = "true", reason: str | None = None) -> Step:
+def archive(name: str, table: str, reason: str | None = None) -> Step:
     """Read-only history: the whole old row as JSON in private.legacy_archive (never replayed)."""
     sql = [
         "insert into private.legacy_archive (source_table, source_id, data) "
@@ -279,7 +276,7 @@ def archive(name: str, table: str, where: str = "true", reason: str | None = Non
         table,
         ("id", "data"),
         f"select id::text, to_jsonb(t)::text from {table} t "
-        f"where ({where}) and (%(after)s::uuid is null or id > %(after)s::uuid) order by id",
+        "where %(after)s::uuid is null or id > %(after)s::uuid order by id",
         tuple(sql),
         analyze=False,
     )
