@@ -425,6 +425,19 @@ def test_admins_settle_migrated_requests_through_the_usual_flows(
     assert check_invariants(pg) == []
 
 
+def test_unreachable_database_or_foreign_target_exit_3(
+    pg: psycopg.Connection, stack: Stack, legacy_url: str, tmp_path: Path
+) -> None:
+    status, out = migrate("postgresql://postgres@127.0.0.1:9/none", stack.database_url, tmp_path, apply=False)
+    assert status == 3 and "cannot connect to the legacy database" in out
+    reset_target(pg)
+    sign_in()  # someone already uses the new backend: the cutover must not mix into it
+    status, out = migrate(legacy_url, stack.database_url, tmp_path, apply=True)
+    assert status == 3 and "refusing" in out, out
+    assert one(pg, "select count(*) from private.legacy_steps") == 0
+    reset_target(pg)
+
+
 # ---------------------------------------------------------------- full volume
 @pytest.mark.volume
 def test_full_volume_cutover_reconciles(pg: psycopg.Connection, stack: Stack, tmp_path: Path) -> None:
