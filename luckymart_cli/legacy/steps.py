@@ -593,6 +593,14 @@ REFUNDS = Step(
            select 'refunds', 'orders', legacy_id, 'fixed', reason, amount::text from private.legacy_money_notes
             where reason = 'refund_lottery_on_sale_at_cutover'
            on conflict do nothing""",
+        # Paid orders of lotteries the old system cancelled: it never refunded anyone; listed for a decision.
+        """insert into private.legacy_report_rows (step, legacy_table, legacy_id, action, reason, detail)
+           select 'refunds', 'orders', o.id::text, 'fixed', 'paid_order_of_lottery_cancelled_by_previous_system',
+                  'not refunded automatically: ' || o.total_amount || ' ' || o.currency
+             from public.orders o join public.lotteries l on l.id = o.lottery_id
+            where l.draw_algorithm_data ->> 'legacy' = 'true' and l.status = 'CANCELLED'
+              and l.draw_algorithm_data ->> 'cancelled_at_cutover' = 'false' and o.status = 'PAID' and o.total_amount > 0
+           on conflict do nothing""",
         """update public.tickets t set status = 'REFUNDED' from public.lotteries l
             where l.id = t.lottery_id and l.status = 'CANCELLED' and t.status = 'ACTIVE'
               and l.draw_algorithm_data ->> 'legacy' = 'true'""",

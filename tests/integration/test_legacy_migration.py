@@ -323,6 +323,15 @@ def test_lotteries_history_refunds_and_legacy_verify_draw(
     assert refunded == paid
     assert one(pg, "select count(distinct status) from orders where lottery_id = %s", on_sale) == 1
     assert one(pg, "select count(*) from tickets where lottery_id = %s and status <> 'REFUNDED'", on_sale) == 0
+    # cancelled by the old system: its paid orders are listed for a decision, not refunded blindly
+    cancelled = DIRT["cancelled_lottery"]
+    _, _, directory = applied["apply"]
+    listed = report_rows(directory, "paid_order_of_lottery_cancelled_by_previous_system")
+    paid_orders = pg.execute(
+        "select id::text from orders where lottery_id = %s and status = 'PAID' and total_amount > 0", (cancelled,)
+    ).fetchall()
+    assert listed == {row[0] for row in paid_orders} and listed
+    assert one(pg, "select count(*) from wallet_transactions where related_lottery_id = %s", cancelled) == 0
 
 
 def test_prizes_shipping_resales_showoffs_likes_notifications(

@@ -241,6 +241,8 @@ update users set referred_by_id = id, referrer_id = id where id = md5('user:25')
 update users set referred_by_id = md5('user:31')::uuid, referrer_id = md5('user:31')::uuid where id = md5('user:30')::uuid;
 update users set referred_by_id = md5('user:32')::uuid, referrer_id = md5('user:32')::uuid where id = md5('user:31')::uuid;
 update users set referred_by_id = md5('user:30')::uuid, referrer_id = md5('user:30')::uuid where id = md5('user:32')::uuid;
+-- a lottery the old system cancelled after selling tickets (it had no refund path)
+update lotteries set status = 'CANCELLED' where id = md5('lottery:19')::uuid;
 -- a user status outside our set
 update users set status = 'deleted' where id = md5('user:20')::uuid;
 -- duplicate and 8-digit ticket numbers in lottery 4 (tickets table, 7-digit numbers)
@@ -286,6 +288,7 @@ DIRT: dict[str, str] = {
     "no_telegram_id": lid("user", 13),
     "no_language": lid("user", 14),
     "untitled_lottery": lid("lottery", 1),
+    "cancelled_lottery": lid("lottery", 19),
     "duplicate_telegram_keeper": lid("user", 15),
     "duplicate_telegram": lid("user", 16),
     "code_keeper": lid("user", 17),
