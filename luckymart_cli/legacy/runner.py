@@ -164,6 +164,11 @@ class Migration:
         if row[0] == 0 and row[1]:
             raise MigrationError("the target already has users that did not come from this migration: refusing")
         target.commit()
+        # One run at a time per target (held by this session until it ends, also when it is killed).
+        locked = target.execute("select pg_try_advisory_lock(hashtext('luckymart.migrate_legacy'))").fetchone()
+        target.commit()
+        if not locked or not locked[0]:
+            raise MigrationError("another migrate-legacy run is in progress on this target")
 
     def run(self) -> Outcome:
         opts = self.options

@@ -445,6 +445,10 @@ def test_unreachable_database_or_foreign_target_exit_3(
     assert status == 3 and "refusing" in out, out
     assert one(pg, "select count(*) from private.legacy_steps") == 0
     reset_target(pg)
+    with psycopg.connect(stack.database_url, autocommit=True) as other:  # a run already in progress
+        other.execute("select pg_advisory_lock(hashtext('luckymart.migrate_legacy'))")
+        status, out = migrate(legacy_url, stack.database_url, tmp_path, apply=True)
+    assert status == 3 and "another migrate-legacy run" in out, out
 
 
 # ---------------------------------------------------------------- full volume
