@@ -21,9 +21,9 @@ BENCHMARKS = [
     "bench.prizes",
     "bench.admin",
     "bench.commissions",
+    "bench.legacy_migration",
     "bench.purchase",
     "bench.draw_million",
-    "bench.legacy_migration",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

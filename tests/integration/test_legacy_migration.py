@@ -293,8 +293,10 @@ def test_lotteries_history_refunds_and_legacy_verify_draw(
     completed = lid("lottery", 6)
     result = invoke("verify-draw", method="GET", query=f"lottery_id={completed}&tickets_limit=1000")
     assert result.status == 200, result.body
-    assert result.data["legacy"] is True and result.data["verifiable"] is False
-    assert result.data["message"] == "drawn by the previous system, not independently verifiable"
+    record = result.data["record"]
+    assert record["legacy"] is True and record["verifiable"] is False
+    assert record["message"] == "drawn by the previous system, not independently verifiable"
+    assert result.data["commitment"] is None and record["previous"]["draw_algorithm_data"]["algorithm"]
     assert result.data["tickets"]["total"] == one(
         legacy, "select total_tickets from lotteries where id = %s", completed
     )
@@ -312,7 +314,7 @@ def test_lotteries_history_refunds_and_legacy_verify_draw(
     on_sale = lid("lottery", 7)
     assert one(pg, "select status from lotteries where id = %s", on_sale) == "CANCELLED"
     answer = invoke("verify-draw", method="GET", query=f"lottery_id={on_sale}").data
-    assert answer["legacy"] is True and "refunded" in answer["message"]
+    assert answer["record"]["legacy"] is True and "refunded" in answer["record"]["message"]
     paid = one(legacy, "select sum(total_amount::numeric) from orders where lottery_id = %s", on_sale)
     refunded = one(
         pg,

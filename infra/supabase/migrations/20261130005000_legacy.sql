@@ -155,6 +155,9 @@ end
 $$;
 
 -- ---------------------------------------------------------------- verify-draw for lotteries drawn before cutover
+-- The usual verify-draw shape with no commitment and no frozen entries; `record` is the legacy record, whose
+-- `legacy: true, verifiable: false, message: "drawn by the previous system, not independently verifiable"` (and
+-- `previous`: the old draw data) is what a verifier shows instead of failing.
 create or replace function private.legacy_verify_draw_json(p_lottery public.lotteries, p_tickets_limit integer,
                                                            p_tickets_offset integer)
 returns jsonb
@@ -163,20 +166,18 @@ set search_path = ''
 as $$
   select jsonb_build_object(
     'lottery_id', p_lottery.id, 'title', p_lottery.title, 'status', p_lottery.status,
-    'legacy', true, 'verifiable', false,
-    'message', coalesce(p_lottery.draw_algorithm_data ->> 'message',
-                        'drawn by the previous system, not independently verifiable'),
-    'commitment', null,
+    'commitment', null, 'entries', null,
     'record', p_lottery.draw_algorithm_data,
     'tickets', jsonb_build_object(
       'items', coalesce((
         select jsonb_agg(jsonb_build_object('seq', t.seq, 'ticket_id', t.id, 'ticket_number', t.ticket_number,
                                             'buyer_ref', t.buyer_ref) order by t.seq)
           from public.tickets t
-         where t.lottery_id = p_lottery.id and t.seq > p_tickets_offset
-           and t.seq <= p_tickets_offset + p_tickets_limit), '[]'::jsonb),
+         where t.lottery_id = p_lottery.id and t.seq > private.page_offset(p_tickets_offset)
+           and t.seq <= private.page_offset(p_tickets_offset) + private.page_limit(p_tickets_limit, 1000)),
+        '[]'::jsonb),
       'total', (select count(*) from public.tickets t where t.lottery_id = p_lottery.id),
-      'limit', p_tickets_limit, 'offset', p_tickets_offset))
+      'limit', private.page_limit(p_tickets_limit, 1000), 'offset', private.page_offset(p_tickets_offset)))
 $$;
 
 select private.lock_down_functions();
