@@ -63,11 +63,18 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     try:
         pepper = secret("referral_pepper")  # buyer_ref of the migrated tickets, as every purchase computes it
+        referral_key = secret("referral_code_key")  # fresh referral codes, as auth-telegram issues them
     except (RuntimeError, KeyError):
-        print("error: the referral_pepper secret is not configured (REFERRAL_PEPPER or SSM)", file=err)
+        print(
+            "error: the referral_pepper and referral_code_key secrets must be configured "
+            "(REFERRAL_PEPPER / REFERRAL_CODE_KEY or SSM)",
+            file=err,
+        )
         return EXIT_USAGE
     report_dir = args.report_dir or Path(f"legacy-report-{time.strftime('%Y%m%dT%H%M%S')}")
-    options = Options(args.source, target, bool(args.apply), report_dir, pepper, args.batch_size, err)
+    options = Options(
+        args.source, target, bool(args.apply), report_dir, pepper, referral_key, args.batch_size, err
+    )
     try:
         outcome = Migration(options).run()
     except MigrationError as problem:

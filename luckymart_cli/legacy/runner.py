@@ -37,6 +37,7 @@ class Options:
     apply: bool
     report_dir: Path
     pepper: str
+    referral_key: str
     batch_size: int = 5000
     progress: TextIO | None = field(default_factory=lambda: sys.stderr)
 
@@ -105,13 +106,12 @@ def _create_stage(target: psycopg.Connection, step: Step) -> str:
     return name
 
 
-def _run_sql(target: psycopg.Connection, step: Step, stage: str, pepper: str) -> None:
+def _run_sql(target: psycopg.Connection, step: Step, stage: str, opts: Options) -> None:
+    secrets = {"pepper": opts.pepper, "referral_key": opts.referral_key}
     for statement in step.sql:
         sql = statement.replace("{stage}", stage)
-        if "%(pepper)s" in sql:
-            target.execute(sql, {"pepper": pepper})
-        else:
-            target.execute(sql)
+        params = {name: value for name, value in secrets.items() if f"%({name})s" in sql}
+        target.execute(sql, params or None)
 
 
 def _record_rows(target: psycopg.Connection, step: Step, stage: str) -> int:
@@ -202,7 +202,7 @@ class Migration:
             return StepResult(step.name, step.table, read_before, imported_before, 0.0)
         if step.source is None:
             progress = Progress(opts.progress, step.name, None)
-            _run_sql(target, step, "", opts.pepper)
+            _run_sql(target, step, "", opts)
             self._finish(target, step)
             progress.finish()
             return StepResult(step.name, step.table, 0, 0, time.monotonic() - started)
@@ -221,7 +221,7 @@ class Migration:
                         copy.write_row(values)
                 if step.analyze:
                     target.execute(f"analyze {stage}")  # real row counts for the planner
-                _run_sql(target, step, stage, opts.pepper)
+                _run_sql(target, step, stage, opts)
                 batch_imported = _record_rows(target, step, stage)
                 target.execute(
                     "update private.legacy_steps set last_key = %s, read = read + %s, imported = imported + %s "

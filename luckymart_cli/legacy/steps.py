@@ -112,7 +112,7 @@ USERS = Step(
                   coalesce(nullif(btrim(language_code), ''), 'zh'), phone_number, email, st,
                   coalesce(is_verified::boolean, false), coalesce(kyc_level, 'NONE'),
                   coalesce(two_factor_enabled::boolean, false), last_login_at::timestamptz,
-                  last_active_at::timestamptz, coalesce(code, private.next_referral_code()),
+                  last_active_at::timestamptz, coalesce(code, private.next_referral_code(%(referral_key)s)),
                   0, coalesce(level::integer, 1),
                   least(greatest(coalesce(private.legacy_money(commission_rate), 0), 0), 0.99),
                   round(greatest(coalesce(private.legacy_money(total_spent), 0), 0), 2),
@@ -315,19 +315,30 @@ LOTTERIES = Step(
         "winner": "uuid",
         "starts": "timestamptz",
         "total": "integer",
+        "win_number": "integer",
     },
     sql=(
         "update {stage} set price = private.legacy_money(ticket_price), st = upper(btrim(status))",
         _skip("invalid_ticket_price", "price is null or price <= 0 or round(price, 2) <> price", "ticket_price"),
         _user("winning_user_id", "winner"),
+        # The recorded winning number in our 7-digit form (the tickets step may renumber; lottery_totals follows).
+        """update {stage} set win_number = case
+             when btrim(winning_ticket_number) ~ '^10[0-9]{5}$' and btrim(winning_ticket_number)::integer > 1000000
+             then btrim(winning_ticket_number)::integer
+             when btrim(winning_ticket_number) ~ '^[0-9]{1,6}$' and btrim(winning_ticket_number)::integer > 0
+             then 1000000 + btrim(winning_ticket_number)::integer end""",
         # Drawn lotteries become history (legacy record kept); everything not drawn is cancelled at cutover and
         # its buyers are refunded once (the `refunds` pass): carrying a sale over would need a fair-draw
         # commitment made before its first ticket, which the old system never made.
         """update {stage} set new_status = case
-             when st in ('COMPLETED', 'DRAWN') and winner is not null then 'COMPLETED' else 'CANCELLED' end
+             when st in ('COMPLETED', 'DRAWN') and winner is not null and win_number is not null then 'COMPLETED'
+             else 'CANCELLED' end
             where reason is null""",
         _fix("status_drawn_mapped_to_completed", "st = 'DRAWN' and new_status = 'COMPLETED'"),
-        _fix("drawn_without_winner_cancelled", "st in ('COMPLETED', 'DRAWN') and winner is null"),
+        _fix(
+            "drawn_without_winner_cancelled",
+            "st in ('COMPLETED', 'DRAWN') and (winner is null or win_number is null)",
+        ),
         _fix(
             "on_sale_at_cutover_cancelled_and_refunded",
             "coalesce(st, '') not in ('COMPLETED', 'DRAWN', 'CANCELLED')",
@@ -348,7 +359,7 @@ LOTTERIES = Step(
         f"""insert into public.lotteries (id, period, title, description, image_url, image_urls, ticket_price,
              total_tickets, max_per_user, unlimited_purchase, currency, title_i18n, description_i18n, details_i18n,
              specifications_i18n, material_i18n, name_i18n, status, sold_tickets, start_time, end_time, draw_time,
-             actual_draw_time, winning_numbers, winning_ticket_number, winning_user_id, draw_algorithm_data,
+             actual_draw_time, winning_numbers, winning_ticket_number, draw_algorithm_data,
              cancelled_at, created_at)
            select id::uuid, case when 'period_duplicate_cleared' = any(fixes) then null else period end,
                   left(coalesce(nullif(btrim(title), ''), 'Lottery ' || coalesce(period, left(id, 8))), 200),
@@ -370,8 +381,7 @@ LOTTERIES = Step(
                   case when new_status = 'COMPLETED'
                        then coalesce(actual_draw_time::timestamptz, draw_time::timestamptz, updated_at::timestamptz) end,
                   case when new_status = 'COMPLETED' then private.legacy_jsonb(winning_numbers) end,
-                  case when new_status = 'COMPLETED' then winning_ticket_number::integer end,
-                  case when new_status = 'COMPLETED' then winner end,
+                  case when new_status = 'COMPLETED' then win_number end,
                   jsonb_build_object(
                     'legacy', true, 'verifiable', false,
                     'message', case when new_status = 'COMPLETED' then '{LEGACY_MESSAGE}'
@@ -383,7 +393,7 @@ LOTTERIES = Step(
                     'previous', jsonb_strip_nulls(jsonb_build_object(
                       'status', status, 'sold_tickets', sold_tickets, 'total_tickets', total_tickets,
                       'winning_numbers', private.legacy_jsonb(winning_numbers),
-                      'winning_ticket_number', winning_ticket_number, 'winning_user_id', winning_user_id,
+                      'winning_ticket_number', winning_ticket_number,
                       'vrf_seed', vrf_seed, 'vrf_proof', vrf_proof, 'vrf_timestamp', vrf_timestamp,
                       'draw_time', draw_time, 'actual_draw_time', actual_draw_time,
                       'draw_algorithm_data', private.legacy_jsonb(draw_algorithm_data)))),
@@ -391,6 +401,10 @@ LOTTERIES = Step(
                   coalesce(created_at::timestamptz, now())
              from {{stage}} s
             where reason is null and not exists (select 1 from public.lotteries l where l.id = s.id::uuid)""",
+        # Who won stays private (lotteries is a public table): the tickets and prizes steps read it from here.
+        """insert into private.legacy_lottery_winners (lottery_id, user_id)
+           select id::uuid, winner from {stage} where reason is null and new_status = 'COMPLETED'
+           on conflict do nothing""",
     ),
 )
 
@@ -509,9 +523,10 @@ TICKETS = Step(
     sql=(
         _user("user_id"),
         _skip("user_not_migrated", "target_user is null", "user_id"),
-        """update {stage} s set lstatus = l.status, winner = l.winning_user_id,
+        """update {stage} s set lstatus = l.status, winner = w.user_id,
                                 prev_number = l.draw_algorithm_data -> 'previous' ->> 'winning_ticket_number'
-             from public.lotteries l where l.id = s.lottery_id::uuid""",
+             from public.lotteries l left join private.legacy_lottery_winners w on w.lottery_id = l.id
+            where l.id = s.lottery_id::uuid""",
         _skip("lottery_not_migrated", "lstatus is null", "lottery_id"),
         _skip("ticket_number_out_of_range", "seq::integer > 8999999", "number"),
         _fix("ticket_renumbered", "coalesce(number, '') not in ((1000000 + seq::integer)::text, seq)"),
@@ -657,20 +672,20 @@ PRIZES_FOR_WINNERS = Step(
     "lotteries",
     sql=(
         """insert into private.legacy_report_rows (step, legacy_table, legacy_id, action, reason, detail)
-           select 'prizes_for_winners', 'lotteries', l.id::text, 'fixed', 'prize_created_for_recorded_winner', l.winning_user_id::text
-             from public.lotteries l
+           select 'prizes_for_winners', 'lotteries', l.id::text, 'fixed', 'prize_created_for_recorded_winner', w.user_id::text
+             from public.lotteries l join private.legacy_lottery_winners w on w.lottery_id = l.id
             where l.status = 'COMPLETED' and l.draw_algorithm_data ->> 'legacy' = 'true'
               and not exists (select 1 from public.prizes p where p.lottery_id = l.id and p.acquired_via = 'DRAW')
            on conflict do nothing""",
         f"""insert into public.prizes (id, user_id, lottery_id, ticket_id, winning_code, prize_name, prize_image,
                                       prize_value, algorithm_data, won_at)
-           select md5('legacy-prize:' || l.id)::uuid, l.winning_user_id, l.id,
+           select md5('legacy-prize:' || l.id)::uuid, w.user_id, l.id,
                   (select t.id from public.tickets t where t.lottery_id = l.id and t.is_winning
-                      and t.user_id = l.winning_user_id),
+                      and t.user_id = w.user_id),
                   coalesce(l.winning_ticket_number::text, '-'), l.title, coalesce(l.image_url, l.image_urls ->> 0),
                   l.ticket_price * l.total_tickets, jsonb_build_object('legacy', true, 'message', '{LEGACY_MESSAGE}'),
                   coalesce(l.actual_draw_time, l.updated_at)
-             from public.lotteries l
+             from public.lotteries l join private.legacy_lottery_winners w on w.lottery_id = l.id
             where l.status = 'COMPLETED' and l.draw_algorithm_data ->> 'legacy' = 'true'
               and not exists (select 1 from public.prizes p where p.lottery_id = l.id and p.acquired_via = 'DRAW')""",
     ),
@@ -743,8 +758,9 @@ RESALES = Step(
              order by p.id limit 1), price = private.legacy_money(resale_price)""",
         _skip("no_prize_to_resell", "prize is null"),
         _skip("invalid_price", "price is null or price <= 0 or round(price, 2) <> price", "resale_price"),
-        """insert into public.resales (id, seller_id, prize_id, lottery_id, resale_price, original_price, status, created_at)
-           select s.id::uuid, s.seller, s.prize, p.lottery_id, s.price,
+        # The seller is the listed prize's owner (no user id in the public resales table).
+        """insert into public.resales (id, prize_id, lottery_id, resale_price, original_price, status, created_at)
+           select s.id::uuid, s.prize, p.lottery_id, s.price,
                   coalesce(case when private.legacy_money(s.original_price) > 0
                                  and round(private.legacy_money(s.original_price), 2) = private.legacy_money(s.original_price)
                                 then private.legacy_money(s.original_price) end, p.prize_value),
@@ -787,22 +803,39 @@ SHOWOFFS = Step(
         _fix(
             "reward_clamped", "reward is not null and (reward < 0 or reward > 100 or round(reward, 2) <> reward)"
         ),
-        """insert into public.showoffs (id, user_id, lottery_id, prize_id, content, images, comments_count, status,
-             admin_note, reviewed_at, reward_coins, created_at)
-           select s.id::uuid, s.target_user, p.lottery_id, s.prize, left(coalesce(nullif(btrim(s.content), ''), '…'), 2000),
+        # One rewarded showoff per physical item (the chain's root prize): a later one keeps its post, not the
+        # reward (the old system paid it; it sits in the opening balance either way).
+        _fix(
+            "second_reward_for_item_dropped",
+            """reward > 0 and exists (select 1 from public.showoffs x
+                where x.root_prize_id = private.root_prize_id({stage}.prize) and x.reward_coins > 0
+                  and x.id <> {stage}.id::uuid)""",
+        ),
+        """update {stage} set reward = 0 where reason is null and 'second_reward_for_item_dropped' = any(fixes)""",
+        # The author is the prize's owner (no user id in the public showoffs table); a banned author's posts hidden.
+        """insert into public.showoffs (id, lottery_id, prize_id, content, images, comments_count, status,
+             reviewed_at, reward_coins, hidden_at, created_at)
+           select s.id::uuid, p.lottery_id, s.prize, left(coalesce(nullif(btrim(s.content), ''), '…'), 2000),
                   coalesce((select jsonb_agg(e) from (select e from jsonb_array_elements(s.imgs) with ordinality x(e, i)
                                                        where i <= 9 order by i) j), '[]'::jsonb),
                   greatest(coalesce(s.comments_count::integer, 0), 0),
                   case when s.sst in ('PENDING', 'APPROVED', 'REJECTED') then s.sst else 'PENDING' end,
-                  s.admin_note, case when s.sst in ('APPROVED', 'REJECTED')
-                                     then coalesce(s.reviewed_at::timestamptz, now()) end,
-                  least(greatest(round(coalesce(s.reward, 0), 2), 0), 100), coalesce(s.created_at::timestamptz, now())
-             from {stage} s join public.prizes p on p.id = s.prize where s.reason is null
+                  case when s.sst in ('APPROVED', 'REJECTED') then coalesce(s.reviewed_at::timestamptz, now()) end,
+                  least(greatest(round(coalesce(s.reward, 0), 2), 0), 100),
+                  case when u.status = 'BANNED' then now() end, coalesce(s.created_at::timestamptz, now())
+             from {stage} s join public.prizes p on p.id = s.prize join public.users u on u.id = p.user_id
+            where s.reason is null
            on conflict do nothing""",
         _skip(
             "second_showoff_for_prize",
             "not exists (select 1 from public.showoffs x where x.id = {stage}.id::uuid)",
         ),
+        # The old moderator's note: no admin account of ours wrote it (showoff_reviews needs one), so it is kept
+        # as read-only history.
+        """insert into private.legacy_archive (source_table, source_id, data)
+           select 'showoffs.admin_note', id, jsonb_build_object('admin_note', admin_note, 'reviewed_at', reviewed_at)
+             from {stage} where reason is null and nullif(btrim(admin_note), '') is not null
+           on conflict do nothing""",
         # Their reward coins were paid (or not) by the old system and sit in the opening balances: marked legacy so
         # the money checker does not count them again.
         """insert into private.legacy_id_map (kind, legacy_id, target_id)

@@ -12,7 +12,13 @@ import psycopg
 
 from luckymart_cli import main as cli
 
-LEGACY_TABLES = ("legacy_steps", "legacy_id_map", "legacy_report_rows", "legacy_money_notes")
+LEGACY_TABLES = (
+    "legacy_steps",
+    "legacy_id_map",
+    "legacy_report_rows",
+    "legacy_money_notes",
+    "legacy_lottery_winners",
+)
 
 # Everything the migration writes, without what legitimately differs between runs (generated ids of ledger rows,
 # timestamps, and the fresh referral codes drawn from a sequence, which a killed batch may have consumed).
@@ -23,15 +29,16 @@ FINGERPRINT = {
     "wallets": "select id, user_id, type, currency, balance, frozen_balance, total_deposits from wallets",
     "ledger": "select wallet_id, type, amount, balance_after, frozen_delta, reference_type, reference_id "
     "from wallet_transactions",
-    "lotteries": "select id, status, total_tickets, sold_tickets, winning_ticket_number, winning_user_id "
-    "from lotteries",
+    "lotteries": "select id, status, total_tickets, sold_tickets, winning_ticket_number from lotteries",
+    "winners": "select lottery_id, user_id from private.legacy_lottery_winners",
     "orders": "select id, user_id, status, total_amount, wallet_id, payment_method from orders",
     "tickets": "select id, lottery_id, user_id, order_id, seq, ticket_number, buyer_ref, status, is_winning "
     "from tickets",
     "prizes": "select id, user_id, lottery_id, ticket_id, status, prize_value from prizes",
     "shipping": "select id, prize_id, status, tracking_number from shipping",
-    "resales": "select id, prize_id, seller_id, resale_price, status from resales",
-    "showoffs": "select id, prize_id, likes_count, status, reward_coins from showoffs",
+    "resales": "select id, prize_id, resale_price, status from resales",
+    "showoffs": "select id, prize_id, root_prize_id, likes_count, status, reward_coins, hidden_at is null "
+    "from showoffs",
     "likes": "select id, post_id, user_id from likes",
     "notifications": "select id, user_id, type, title from notifications",
     "deposits": "select id, user_id, amount, status from deposits",

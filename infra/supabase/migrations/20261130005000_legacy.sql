@@ -5,6 +5,7 @@
 --   private.legacy_id_map         legacy id -> our id, for rows whose id changes (merged duplicates, wallets)
 --   private.legacy_report_rows    every skipped or fixed legacy row with its reason (exported as CSV)
 --   private.legacy_money_notes    every cent that differs between the old wallets and ours, with its reason
+--   private.legacy_lottery_winners  the recorded winner of each lottery drawn before cutover
 --   private.legacy_archive        read-only history never replayed: the old ledger, commissions, settled requests
 
 create table private.legacy_steps (
@@ -45,6 +46,13 @@ create table private.legacy_money_notes (
   legacy_table text not null,
   legacy_id    text not null,
   unique (legacy_table, legacy_id, reason)
+);
+
+-- Who won each lottery drawn before cutover (the public lotteries table names no user): read by the tickets and
+-- prizes steps to mark the winner's ticket and owe the winner's prize.
+create table private.legacy_lottery_winners (
+  lottery_id uuid primary key references public.lotteries (id),
+  user_id    uuid not null references public.users (id)
 );
 
 create table private.legacy_archive (
