@@ -25,6 +25,7 @@ BENCHMARKS = [
     "bench.admin",
     "bench.rate_limits",
     "bench.commissions",
+    "bench.legacy_migration",
     "bench.purchase",
     "bench.hot_lottery",
     "bench.draw_million",

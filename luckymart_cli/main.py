@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
 from luckymart_cli.commands import BY_ACTION, COMMANDS, Command, Param
+from luckymart_cli.legacy import cli as legacy_cli
 from luckymart_cli.output import render, to_json
 from luckymart_cli.targets import DEV_DATABASE_URL, LocalTarget, Target, TargetError, stage_target
 
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         "backlog and age, dead-letter queue depths, table sizes. Exit 0 all good, 4 something needs a human.",
     )
     health.set_defaults(command="health")
+    legacy_cli.add_parser(groups)
     verbs: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
     for command in COMMANDS:
         if command.group not in verbs:
@@ -241,6 +243,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.group == "migrate-legacy":
+            return legacy_cli.run(args, out, err)
         if args.command is None:
             return run_bootstrap(args, out, err)
         if args.command == "health":
