@@ -47,10 +47,16 @@ def _id(name: str, what: str) -> Param:
     return Param(name, "uuid", required=True, positional=True, help=f"id of the {what}")
 
 
-def _page(*statuses: str, limit: bool = True) -> tuple[Param, ...]:
+# Every list action pages alike (luckymart.admin.AdminPage, SQL private.admin_page_limit): newest first.
+PAGING = (
+    Param("limit", "int", help="rows per page, 1-200 (default 50); lists are newest first"),
+    Param("offset", "int", help="rows to skip (default 0)"),
+)
+
+
+def _page(*statuses: str) -> tuple[Param, ...]:
     status = (Param("status", help="filter: " + " | ".join(statuses)),) if statuses else ()
-    paging = (Param("limit", "int", help="rows per page"), Param("offset", "int", help="rows to skip"))
-    return status + (paging if limit else ())
+    return status + PAGING
 
 
 NOTE = Param("note", help="note stored with the review (shown to the user where the function says so)")
@@ -69,7 +75,7 @@ COMMANDS: tuple[Command, ...] = (
         "deposits.list",
         FINANCE,
         _page("PENDING", "APPROVED", "REJECTED"),
-        "list deposit requests, oldest first",
+        "list deposit requests, newest first",
         ("id", "order_number", "amount", "payment_method", "status", *LIST_USER, "created_at"),
     ),
     Command("deposits.approve", FINANCE, (_id("deposit_id", "deposit"), NOTE), "approve: credits BALANCE once"),
@@ -78,7 +84,7 @@ COMMANDS: tuple[Command, ...] = (
         "withdrawals.list",
         FINANCE,
         _page("PENDING", "COMPLETED", "REJECTED"),
-        "list withdrawal requests, oldest first",
+        "list withdrawal requests, newest first",
         ("id", "order_number", "amount", "withdrawal_method", "status", *LIST_USER, "created_at"),
     ),
     Command(
@@ -125,7 +131,7 @@ COMMANDS: tuple[Command, ...] = (
         "lotteries.list",
         LOTTERIES,
         _page("UPCOMING", "ACTIVE", "SOLD_OUT", "DRAWING", "COMPLETED", "CANCELLED"),
-        "list lotteries",
+        "list lotteries, newest first",
         ("id", "title", "status", "ticket_price", "sold_tickets", "total_tickets", "end_time"),
     ),
     Command("lotteries.show", LOTTERIES, (_id("lottery_id", "lottery"),), "show one lottery"),
@@ -146,7 +152,7 @@ COMMANDS: tuple[Command, ...] = (
         "shipping.list",
         PRIZES,
         _page("PENDING", "SHIPPED", "DELIVERED", "CANCELLED"),
-        "list shipping requests",
+        "list shipping requests, newest first",
         ("id", "status", "recipient_name", "recipient_city", "tracking_number", *LIST_USER, "requested_at"),
     ),
     Command(
@@ -166,7 +172,7 @@ COMMANDS: tuple[Command, ...] = (
         "showoffs.list",
         PRIZES,
         _page("PENDING", "APPROVED", "REJECTED"),
-        "list showoff posts",
+        "list showoff posts, newest first",
         ("id", "status", "content", "likes_count", "reward_coins", *LIST_USER, "created_at"),
     ),
     Command(
@@ -270,8 +276,7 @@ COMMANDS: tuple[Command, ...] = (
             Param("username", help="only this admin's actions"),
             Param("action", help="e.g. deposits.approve"),
             Param("outcome", help="SUCCESS | DENIED | FAILED"),
-            Param("limit", "int"),
-            Param("offset", "int"),
+            *PAGING,
         ),
         "read the audit log, newest first",
         ("id", "created_at", "admin", "action", "target_id", "outcome", "error_code"),

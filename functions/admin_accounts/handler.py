@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
-from luckymart.admin import AdminCall, AdminFunction, AdminParams, NoParams
+from luckymart.admin import AdminCall, AdminFunction, AdminPage, AdminParams, NoParams
 from luckymart.admin_tokens import new_admin_token
 from luckymart.finance import upper
 
@@ -28,12 +28,10 @@ class AdminByName(AdminParams):
     username: Username
 
 
-class AuditList(AdminParams):
+class AuditList(AdminPage):
     username: Username | None = None
     action: Action | None = None
     outcome: Annotated[Literal["SUCCESS", "DENIED", "FAILED"], BeforeValidator(upper)] | None = None
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
 
 
 @admin.action("admins.add", AddAdmin, target="admin", target_field="username")
@@ -74,8 +72,7 @@ def list_audit(call: AdminCall[AuditList]) -> Any:
             "p_username": p.username,
             "p_action": p.action,
             "p_outcome": p.outcome,
-            "p_limit": p.limit,
-            "p_offset": p.offset,
+            **p.page_args(),
         },
     )
 

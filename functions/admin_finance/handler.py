@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
-from luckymart.admin import AdminCall, AdminFunction, AdminParams
+from luckymart.admin import AdminCall, AdminFunction, AdminPage, AdminParams
 from luckymart.finance import upper
 
 admin = AdminFunction("admin-finance")
@@ -16,16 +16,12 @@ Note = Annotated[str, StringConstraints(max_length=1000)]
 Reference = Annotated[str, StringConstraints(max_length=200)]
 
 
-class DepositList(AdminParams):
+class DepositList(AdminPage):
     status: Annotated[Literal["PENDING", "APPROVED", "REJECTED"], BeforeValidator(upper)] | None = None
-    limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0)
 
 
-class WithdrawalList(AdminParams):
+class WithdrawalList(AdminPage):
     status: Annotated[Literal["PENDING", "COMPLETED", "REJECTED"], BeforeValidator(upper)] | None = None
-    limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0)
 
 
 class DepositReview(AdminParams):
@@ -45,7 +41,7 @@ class WithdrawalReject(AdminParams):
 
 
 def _page(params: DepositList | WithdrawalList) -> dict[str, Any]:
-    return {"p_status": params.status, "p_limit": params.limit, "p_offset": params.offset}
+    return {"p_status": params.status, **params.page_args()}
 
 
 @admin.action("deposits.list", DepositList)

@@ -13,7 +13,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, Strict, model_validator
 
 from luckymart import draws
-from luckymart.admin import AdminCall, AdminFunction, AdminParams
+from luckymart.admin import AdminCall, AdminFunction, AdminPage, AdminParams
 from luckymart.money import AdminMoney
 
 admin = AdminFunction("admin-lotteries")
@@ -50,10 +50,8 @@ class CreateParams(AdminParams):
         return self
 
 
-class ListParams(AdminParams):
+class ListParams(AdminPage):
     status: LotteryStatus | None = None
-    limit: Annotated[int, Strict(), Field(ge=1, le=200)] = 50
-    offset: Annotated[int, Strict(), Field(ge=0)] = 0
 
 
 class LotteryParams(AdminParams):
@@ -81,7 +79,7 @@ def create(call: AdminCall[CreateParams]) -> Any:
 def list_lotteries(call: AdminCall[ListParams]) -> Any:
     return call.rpc(
         "admin_list_lotteries",
-        {"p_status": call.params.status, "p_limit": call.params.limit, "p_offset": call.params.offset},
+        {"p_status": call.params.status, **call.params.page_args()},
     )
 
 

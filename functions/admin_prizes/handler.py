@@ -9,18 +9,13 @@ from uuid import UUID
 
 from pydantic import BeforeValidator, Field
 
-from luckymart.admin import AdminCall, AdminFunction, AdminParams
+from luckymart.admin import AdminCall, AdminFunction, AdminPage, AdminParams
 from luckymart.money import AdminMoney
 
 admin = AdminFunction("admin-prizes")
 
 
-class ListParams(AdminParams):
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
-
-
-class ShippingList(ListParams):
+class ShippingList(AdminPage):
     status: Literal["PENDING", "SHIPPED", "DELIVERED", "CANCELLED"] | None = None
 
 
@@ -34,7 +29,7 @@ class Deliver(AdminParams):
     shipping_id: UUID
 
 
-class ShowoffList(ListParams):
+class ShowoffList(AdminPage):
     status: Literal["PENDING", "APPROVED", "REJECTED"] | None = None
 
 
@@ -61,7 +56,7 @@ def _page(rows: dict[str, Any]) -> dict[str, Any]:
 @admin.action("shipping.list", ShippingList)
 def list_shipping(call: AdminCall[ShippingList]) -> Any:
     p = call.params
-    return _page(call.rpc("admin_list_shipping", {"p_status": p.status, "p_limit": p.limit, "p_offset": p.offset}))
+    return _page(call.rpc("admin_list_shipping", {"p_status": p.status, **p.page_args()}))
 
 
 @admin.action("shipping.ship", Ship, target="shipping")
@@ -85,7 +80,7 @@ def deliver(call: AdminCall[Deliver]) -> Any:
 @admin.action("showoffs.list", ShowoffList)
 def list_showoffs(call: AdminCall[ShowoffList]) -> Any:
     p = call.params
-    return _page(call.rpc("admin_list_showoffs", {"p_status": p.status, "p_limit": p.limit, "p_offset": p.offset}))
+    return _page(call.rpc("admin_list_showoffs", {"p_status": p.status, **p.page_args()}))
 
 
 @admin.action("showoffs.approve", Approve, target="showoff")

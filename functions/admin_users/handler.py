@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, StringConstraints, model_validator
 
-from luckymart.admin import AdminCall, AdminFunction, AdminParams
+from luckymart.admin import AdminCall, AdminFunction, AdminPage, AdminParams
 from luckymart.finance import upper
 
 admin = AdminFunction("admin-users")
@@ -43,10 +43,8 @@ class UnbanUser(AdminParams):
     user_id: UUID
 
 
-class ListParams(AdminParams):
+class ListParams(AdminPage):
     user_id: UUID | None = None
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
 
 
 class PrizeList(ListParams):
@@ -77,7 +75,7 @@ def unban_user(call: AdminCall[UnbanUser]) -> Any:
 @admin.action("orders.list", ListParams, target="user")
 def list_orders(call: AdminCall[ListParams]) -> Any:
     p = call.params
-    return call.rpc("admin_list_orders", {"p_user_id": p.user_id, "p_limit": p.limit, "p_offset": p.offset})
+    return call.rpc("admin_list_orders", {"p_user_id": p.user_id, **p.page_args()})
 
 
 @admin.action("prizes.list", PrizeList, target="user")
@@ -85,7 +83,7 @@ def list_prizes(call: AdminCall[PrizeList]) -> Any:
     p = call.params
     return call.rpc(
         "admin_list_prizes",
-        {"p_user_id": p.user_id, "p_status": p.status, "p_limit": p.limit, "p_offset": p.offset},
+        {"p_user_id": p.user_id, "p_status": p.status, **p.page_args()},
     )
 
 

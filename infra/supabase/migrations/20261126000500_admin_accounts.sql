@@ -206,16 +206,19 @@ begin
       select l.* from public.admin_logs l
        where (v_admin_id is null or l.admin_id = v_admin_id)
          and (p_action is null or l.action = p_action)
-         and (p_outcome is null or l.outcome = p_outcome))
-    select jsonb_build_object(
-      'total', (select count(*) from matching),
-      'items', coalesce((select jsonb_agg(jsonb_build_object(
-                 'id', l.id, 'created_at', l.created_at, 'admin', a.username, 'action', l.action,
-                 'target_type', l.target_type, 'target_id', l.target_id, 'outcome', l.outcome,
-                 'error_code', l.error_code, 'request', l.request_summary) order by l.created_at desc, l.id desc)
-                 from (select * from matching order by created_at desc, id desc
-                        limit least(greatest(p_limit, 1), 200) offset greatest(p_offset, 0)) l
-                 left join public.admins a on a.id = l.admin_id), '[]'::jsonb)));
+         and (p_outcome is null or l.outcome = p_outcome)
+    ),
+    page as (
+      select * from matching order by created_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select jsonb_agg(jsonb_build_object(
+                'id', l.id, 'created_at', l.created_at, 'admin', a.username, 'action', l.action,
+                'target_type', l.target_type, 'target_id', l.target_id, 'outcome', l.outcome,
+                'error_code', l.error_code, 'request', l.request_summary) order by l.created_at desc, l.id desc)
+         from page l left join public.admins a on a.id = l.admin_id),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -327,22 +330,27 @@ as $$
 begin
   perform private.admin_begin(p_admin, 'orders.list', 'user', p_user_id::text, p_request);
   return (
-    select jsonb_build_object(
-      'total', (select count(*) from public.orders where p_user_id is null or user_id = p_user_id),
-      'items', coalesce(jsonb_agg(jsonb_build_object(
-                 'id', o.id, 'order_number', o.order_number, 'type', o.type, 'status', o.status,
-                 'total_amount', o.total_amount, 'currency', o.currency, 'payment_method', o.payment_method,
-                 'quantity', o.quantity, 'paid_at', o.paid_at, 'refunded_at', o.refunded_at,
-                 'created_at', o.created_at,
-                 'lottery', case when o.lottery_id is not null then jsonb_build_object(
-                              'id', l.id, 'title', l.title, 'status', l.status) end,
-                 'user', jsonb_build_object('id', u.id, 'telegram_id', u.telegram_id,
-                                            'telegram_username', u.telegram_username))
-               order by o.created_at desc, o.id), '[]'::jsonb))
-      from (select * from public.orders where p_user_id is null or user_id = p_user_id
-             order by created_at desc, id limit least(greatest(p_limit, 1), 200) offset greatest(p_offset, 0)) o
-      join public.users u on u.id = o.user_id
-      left join public.lotteries l on l.id = o.lottery_id);
+    with matching as (
+      select * from public.orders where p_user_id is null or user_id = p_user_id
+    ),
+    page as (
+      select * from matching order by created_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select jsonb_agg(jsonb_build_object(
+                'id', o.id, 'order_number', o.order_number, 'type', o.type, 'status', o.status,
+                'total_amount', o.total_amount, 'currency', o.currency, 'payment_method', o.payment_method,
+                'quantity', o.quantity, 'paid_at', o.paid_at, 'refunded_at', o.refunded_at,
+                'created_at', o.created_at,
+                'lottery', case when o.lottery_id is not null then jsonb_build_object(
+                             'id', l.id, 'title', l.title, 'status', l.status) end,
+                'user', private.user_brief_json(u))
+              order by o.created_at desc, o.id desc)
+         from page o
+         join public.users u on u.id = o.user_id
+         left join public.lotteries l on l.id = o.lottery_id),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -357,16 +365,19 @@ as $$
 begin
   perform private.admin_begin(p_admin, 'prizes.list', 'user', p_user_id::text, p_request);
   return (
-    select jsonb_build_object(
-      'total', (select count(*) from public.prizes
-                 where (p_user_id is null or user_id = p_user_id) and (p_status is null or status = p_status)),
-      'items', coalesce(jsonb_agg(private.prize_json(p) || jsonb_build_object('user', jsonb_build_object(
-                 'id', u.id, 'telegram_id', u.telegram_id, 'telegram_username', u.telegram_username))
-               order by p.won_at desc, p.id), '[]'::jsonb))
-      from (select * from public.prizes
-             where (p_user_id is null or user_id = p_user_id) and (p_status is null or status = p_status)
-             order by won_at desc, id limit least(greatest(p_limit, 1), 200) offset greatest(p_offset, 0)) p
-      join public.users u on u.id = p.user_id);
+    with matching as (
+      select * from public.prizes
+       where (p_user_id is null or user_id = p_user_id) and (p_status is null or status = p_status)
+    ),
+    page as (
+      select * from matching order by won_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select jsonb_agg(private.prize_json(p) || jsonb_build_object('user', private.user_brief_json(u))
+                        order by p.won_at desc, p.id desc)
+         from page p join public.users u on u.id = p.user_id),
+      (select count(*) from matching)));
 end
 $$;
 

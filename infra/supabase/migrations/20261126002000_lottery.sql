@@ -151,12 +151,17 @@ set search_path = ''
 as $$
 begin
   perform private.admin_begin(p_admin, 'lotteries.list', 'lottery', null, p_request);
-  return jsonb_build_object(
-    'items', coalesce((select jsonb_agg(private.lottery_json(l) order by l.created_at desc)
-                         from (select * from public.lotteries
-                                where p_status is null or status = p_status
-                                order by created_at desc limit p_limit offset p_offset) l), '[]'::jsonb),
-    'total', (select count(*) from public.lotteries where p_status is null or status = p_status));
+  return (
+    with matching as (
+      select * from public.lotteries where p_status is null or status = p_status
+    ),
+    page as (
+      select * from matching order by created_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select jsonb_agg(private.lottery_json(l) order by l.created_at desc, l.id desc) from page l),
+      (select count(*) from matching)));
 end
 $$;
 
