@@ -1,8 +1,11 @@
-"""admin-accounts (IAM invoke only): admin accounts and the audit log. Tokens are created here, returned once and
-handed to SQL only as their SHA-256; rotation replaces the hash, so the old token stops at once."""
+"""admin-accounts (IAM invoke only): admin accounts (add, list, disable, enable, set_role, rotate_token), the audit
+log and the system configuration (config.show, config.set: each key checked by its own rule in SQL, old -> new in
+the audit row). Tokens are created here, returned once and handed to SQL only as their SHA-256; rotation and
+re-enabling replace the hash, so an old token never works again."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, StringConstraints
@@ -17,6 +20,7 @@ Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{3,64}$")]
 # Which roles exist is data (the roles table); only the shape is checked here.
 Role = Annotated[str, BeforeValidator(upper), StringConstraints(pattern=r"^[A-Z_]{3,32}$")]
 Action = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z_]+$", max_length=100)]
+ConfigKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
 
 
 class AddAdmin(AdminParams):
@@ -26,6 +30,21 @@ class AddAdmin(AdminParams):
 
 class AdminByName(AdminParams):
     username: Username
+
+
+class SetRole(AdminParams):
+    username: Username
+    role: Role
+
+
+class ConfigShow(AdminParams):
+    key: ConfigKey | None = None
+
+
+class ConfigSet(AdminParams):
+    key: ConfigKey
+    # a number or an object of numbers; objects are merged key by key, then the whole value is checked in SQL
+    value: dict[str, Any] | int | Decimal | str
 
 
 class AuditList(AdminPage):
@@ -61,6 +80,28 @@ def rotate_token(call: AdminCall[AdminByName]) -> Any:
         "admin_rotate_admin_token", {"p_username": call.params.username, "p_token_hash": new.token_hash}
     )
     return {"admin": account, "token": new.token}
+
+
+@admin.action("admins.enable", AdminByName, target="admin", target_field="username")
+def enable_admin(call: AdminCall[AdminByName]) -> Any:
+    new = new_admin_token()
+    account = call.rpc("admin_enable_admin", {"p_username": call.params.username, "p_token_hash": new.token_hash})
+    return {"admin": account, "token": new.token}
+
+
+@admin.action("admins.set_role", SetRole, target="admin", target_field="username")
+def set_role(call: AdminCall[SetRole]) -> Any:
+    return call.rpc("admin_set_admin_role", {"p_username": call.params.username, "p_role": call.params.role})
+
+
+@admin.action("config.show", ConfigShow, target="config", target_field="key")
+def show_config(call: AdminCall[ConfigShow]) -> Any:
+    return call.rpc("admin_show_config", {"p_key": call.params.key})
+
+
+@admin.action("config.set", ConfigSet, target="config", target_field="key")
+def set_config(call: AdminCall[ConfigSet]) -> Any:
+    return call.rpc("admin_set_config", {"p_key": call.params.key, "p_value": call.params.value})
 
 
 @admin.action("audit.list", AuditList)

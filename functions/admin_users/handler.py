@@ -1,5 +1,6 @@
-"""admin-users (IAM invoke only): look a user up, ban (revoking every session) or unban, and read-only lists of
-orders and prizes for support."""
+"""admin-users (IAM invoke only): look a user up, find users (users.search: username, name, Telegram id, referral
+code, phone; partial and case-insensitive over a trigram index) and list them (users.list, newest or biggest
+spenders first), ban (revoking every session) or unban, and read-only lists of orders and prizes for support."""
 
 from __future__ import annotations
 
@@ -54,6 +55,26 @@ class PrizeList(ListParams):
         ]
         | None
     ) = None
+
+
+class SearchUsers(AdminPage):
+    q: Annotated[str, StringConstraints(min_length=2, max_length=100)]
+
+
+class ListUsers(AdminPage):
+    sort: Literal["newest", "spend"] = "newest"
+    status: Annotated[Literal["ACTIVE", "SUSPENDED", "BANNED"], BeforeValidator(upper)] | None = None
+
+
+@admin.action("users.search", SearchUsers)
+def search_users(call: AdminCall[SearchUsers]) -> Any:
+    return call.rpc("admin_search_users", {"p_q": call.params.q, **call.params.page_args()})
+
+
+@admin.action("users.list", ListUsers)
+def list_users(call: AdminCall[ListUsers]) -> Any:
+    p = call.params
+    return call.rpc("admin_list_users", {"p_sort": p.sort, "p_status": p.status, **p.page_args()})
 
 
 @admin.action("users.show", ShowUser, target="user")

@@ -23,6 +23,17 @@ pytestmark = pytest.mark.unit
 
 # The admin contract shared by every engineer (function, action -> params), written out independently of the
 # CLI's table so that a drift on either side fails here.
+PAYMENT = {
+    "min_amount",
+    "max_amount",
+    "fee_rate",
+    "processing_time",
+    "sort_order",
+    "account_number",
+    "account_name",
+    "bank_name",
+    "instructions",
+}
 CONTRACT: dict[str, tuple[str, set[str]]] = {
     "deposits.list": ("admin-finance", {"status", "limit", "offset"}),
     "deposits.approve": ("admin-finance", {"deposit_id", "note"}),
@@ -76,6 +87,47 @@ CONTRACT: dict[str, tuple[str, set[str]]] = {
     "admins.rotate_token": ("admin-accounts", {"username"}),
     # added by this branch (SUPER_ADMIN only): the audit log reader
     "audit.list": ("admin-accounts", {"username", "action", "outcome", "limit", "offset"}),
+    # issue 14: operating without SQL
+    "lotteries.update": (
+        "admin-lotteries",
+        {
+            "lottery_id",
+            "title",
+            "description",
+            "image_url",
+            "image_urls",
+            "title_i18n",
+            "description_i18n",
+            "details_i18n",
+            "specifications_i18n",
+            "material_i18n",
+            "name_i18n",
+            "ticket_price",
+            "total_tickets",
+            "max_per_user",
+            "unlimited_purchase",
+            "currency",
+            "start_time",
+            "end_time",
+        },
+    ),
+    "payments.list": ("admin-finance", {"config_type", "limit", "offset"}),
+    "payments.add": ("admin-finance", {"config_type", "method", *PAYMENT}),
+    "payments.update": ("admin-finance", {"id", *PAYMENT}),
+    "payments.enable": ("admin-finance", {"id"}),
+    "payments.disable": ("admin-finance", {"id"}),
+    "ledger.list": ("admin-finance", {"user_id", "wallet_type", "type", "from", "to", "limit", "offset"}),
+    "stats.summary": ("admin-finance", {"days"}),
+    "resales.list": ("admin-prizes", {"status", "seller_id", "limit", "offset"}),
+    "resales.cancel": ("admin-prizes", {"resale_id", "reason"}),
+    "users.search": ("admin-users", {"q", "limit", "offset"}),
+    "users.list": ("admin-users", {"sort", "status", "limit", "offset"}),
+    "commissions.list": ("admin-commissions", {"user_id", "order_id", "status", "from", "to", "limit", "offset"}),
+    "referrals.tree": ("admin-commissions", {"user_id", "limit", "offset"}),
+    "admins.enable": ("admin-accounts", {"username"}),
+    "admins.set_role": ("admin-accounts", {"username", "role"}),
+    "config.show": ("admin-accounts", {"key"}),
+    "config.set": ("admin-accounts", {"key", "value"}),
 }
 
 TOKEN = "lma_unit-test-token-never-printed"

@@ -55,8 +55,9 @@ $$;
 
 -- ---------------------------------------------------------------- bootstrap (database credentials only)
 -- Creates the first SUPER_ADMIN. In schema private: PostgREST cannot reach it; the database owner calls it
--- (luckymart-admin bootstrap, psycopg + DATABASE_URL). Refuses once any admin exists; the table lock makes
--- two concurrent bootstraps create one admin, not two.
+-- (luckymart-admin bootstrap, psycopg + DATABASE_URL). Refuses once an active SUPER_ADMIN exists (other roles,
+-- e.g. make dev's demo OPERATIONS admin, cannot create one); the table lock makes two concurrent bootstraps
+-- create one admin, not two.
 create or replace function private.admin_bootstrap(p_username text, p_token_hash text) returns jsonb
 language plpgsql
 set search_path = ''
@@ -65,8 +66,8 @@ declare
   v_admin public.admins;
 begin
   lock table public.admins in share row exclusive mode;
-  if exists (select 1 from public.admins) then
-    perform private.fail('ALREADY_EXISTS', 'an admin already exists; use admins.add with a SUPER_ADMIN token', 409);
+  if exists (select 1 from public.admins where role_name = 'SUPER_ADMIN' and status = 'ACTIVE') then
+    perform private.fail('ALREADY_EXISTS', 'a SUPER_ADMIN already exists; use admins.add with its token', 409);
   end if;
   if p_username is null or p_username !~ '^[a-z0-9_.-]{3,64}$' then
     perform private.fail('VALIDATION_ERROR', 'username must be 3-64 of a-z 0-9 _ . -', 400);
@@ -216,7 +217,8 @@ begin
       (select jsonb_agg(jsonb_build_object(
                 'id', l.id, 'created_at', l.created_at, 'admin', a.username, 'action', l.action,
                 'target_type', l.target_type, 'target_id', l.target_id, 'outcome', l.outcome,
-                'error_code', l.error_code, 'request', l.request_summary) order by l.created_at desc, l.id desc)
+                'error_code', l.error_code, 'request', l.request_summary, 'old', l.old_values,
+                'new', l.new_values) order by l.created_at desc, l.id desc)
          from page l left join public.admins a on a.id = l.admin_id),
       (select count(*) from matching)));
 end
