@@ -8,6 +8,7 @@ away on the next start.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -52,6 +53,9 @@ def main() -> None:
         os.environ.setdefault("CORS_ALLOWED_ORIGINS", "*")
         config.reset()
         with local_aws(AWS_PORT) as aws:
+            aws_file = run_dir / "aws.json"  # `luckymart-admin --local` reads the queue URLs from here
+            aws_file.write_text(json.dumps(aws.env))
+            aws_file.chmod(0o600)
             gateway = Gateway(API_PORT, REST_PORT)
             gateway.serve_in_thread()
             aws.run_poller()

@@ -113,7 +113,7 @@ MATRIX: dict[str, tuple[str, Callable[[psycopg.Connection, dict[str, Any]], dict
     "admins.enable": ("admin-accounts", lambda pg, w: {"username": _disabled_admin(pg)}),
     "admins.set_role": ("admin-accounts", lambda pg, w: {"username": _throwaway_admin(pg), "role": "FINANCE"}),
     "config.show": ("admin-accounts", lambda pg, w: {"key": "resale"}),
-    "config.set": ("admin-accounts", lambda pg, w: {"key": "lottery", "value": {"draw_delay_seconds": 120}}),
+    "config.set": ("admin-accounts", lambda pg, w: {"key": "lottery", "value": {"draw_delay_seconds": 180}}),
     "users.search": ("admin-users", lambda pg, w: {"q": w["user"]["telegram_id"]}),
     "users.list": ("admin-users", lambda pg, w: {"sort": "spend"}),
     "orders.list": ("admin-users", lambda pg, w: {"user_id": w["user"]["id"]}),
