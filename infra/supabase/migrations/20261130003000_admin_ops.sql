@@ -821,7 +821,10 @@ end
 $$;
 
 -- ---------------------------------------------------------------- the ledger (finance's monthly audit)
-create index if not exists wallet_transactions_created_idx on public.wallet_transactions (created_at desc, id desc);
+-- By time, newest first (ledger.list's order); covering what stats.summary reads, so a month of ledger rows is an
+-- index-only scan rather than a random heap read per row.
+create index if not exists wallet_transactions_created_idx on public.wallet_transactions (created_at desc, id desc)
+  include (wallet_id, type, amount);
 
 create or replace function public.admin_list_ledger(p_admin text, p_request jsonb, p_user_id uuid default null,
                                                     p_wallet_type text default null, p_type text default null,
@@ -882,11 +885,13 @@ create index if not exists withdrawals_completed_idx on public.withdrawals (comp
 -- completed withdrawals (by payout time), lottery orders still PAID (by payment time; refunded ones drop out),
 -- PAID commissions (by payment time), BONUS and SHOWOFF_REWARD ledger credits; active users = users with a
 -- ledger row in the window. Prizes and lotteries by status are the current counts.
+-- jit off: compiling this one-off query cost seconds (more than running it) under load.
 create or replace function public.admin_stats_summary(p_admin text, p_request jsonb, p_days integer)
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
+set jit = off
 as $$
 declare
   v_today date := (now() at time zone 'UTC')::date;
@@ -907,8 +912,8 @@ begin
       select (created_at at time zone 'UTC')::date as day, count(*) as n
         from public.users where created_at >= v_since group by 1
     ),
-    ledger as (
-      select (t.created_at at time zone 'UTC')::date as day, t.type, t.amount, w.user_id, w.currency
+    ledger as materialized (
+      select (t.created_at at time zone 'UTC')::date as day, t.type, t.amount, w.user_id
         from public.wallet_transactions t join public.wallets w on w.id = t.wallet_id
        where t.created_at >= v_since
     ),
@@ -963,19 +968,23 @@ begin
       'lotteries_by_status', (select coalesce(jsonb_object_agg(status, n), '{}')
                                 from (select status, count(*) as n from public.lotteries group by status) l),
       'series', (select jsonb_agg(jsonb_build_object(
-                   'day', d.day,
-                   'signups', coalesce((select n from signups s where s.day = d.day), 0),
-                   'active_users', coalesce((select n from active a where a.day = d.day), 0),
-                   'deposits_count', coalesce((select sum(n) from deposits x where x.day = d.day), 0),
-                   'deposits_sum', coalesce((select sum(amount) from deposits x where x.day = d.day), 0),
-                   'withdrawals_count', coalesce((select sum(n) from withdrawals x where x.day = d.day), 0),
-                   'withdrawals_sum', coalesce((select sum(amount) from withdrawals x where x.day = d.day), 0),
-                   'tickets_sold', coalesce((select sum(tickets) from sales x where x.day = d.day), 0),
-                   'gmv', coalesce((select sum(gmv) from sales x where x.day = d.day), 0),
-                   'commissions_paid', coalesce((select sum(amount) from commissions x where x.day = d.day), 0),
-                   'bonuses', coalesce((select sum(amount) from bonuses x where x.day = d.day), 0))
+                   'day', d.day, 'signups', coalesce(s.n, 0), 'active_users', coalesce(a.n, 0),
+                   'deposits_count', coalesce(dp.n, 0), 'deposits_sum', coalesce(dp.amount, 0),
+                   'withdrawals_count', coalesce(wd.n, 0), 'withdrawals_sum', coalesce(wd.amount, 0),
+                   'tickets_sold', coalesce(sl.tickets, 0), 'gmv', coalesce(sl.gmv, 0),
+                   'commissions_paid', coalesce(c.amount, 0), 'bonuses', coalesce(b.amount, 0))
                    order by d.day)
-                   from days d)));
+                   from days d
+                   left join signups s on s.day = d.day
+                   left join active a on a.day = d.day
+                   left join (select day, sum(n) as n, sum(amount) as amount from deposits group by day) dp
+                          on dp.day = d.day
+                   left join (select day, sum(n) as n, sum(amount) as amount from withdrawals group by day) wd
+                          on wd.day = d.day
+                   left join (select day, sum(tickets) as tickets, sum(gmv) as gmv from sales group by day) sl
+                          on sl.day = d.day
+                   left join commissions c on c.day = d.day
+                   left join (select day, sum(amount) as amount from bonuses group by day) b on b.day = d.day)));
 end
 $$;
 
