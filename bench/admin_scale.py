@@ -1,6 +1,6 @@
 """users.search and stats.summary at scale: a throwaway stack with 100,000 users, 1,000,000 ledger rows appended
-over 90 days (≈ 11,000 a day), 200,000 lottery orders, 20,000 deposits and 10,000 withdrawals; each action timed in-process
-(handler -> one rpc -> SQL, as `luckymart-admin --local` and the Lambda run it). Prints numbers only.
+over 90 days (≈ 11,000 a day), 200,000 lottery orders, 20,000 deposits and 10,000 withdrawals; each action timed
+in-process (handler -> one rpc -> SQL, as `luckymart-admin --local` and the Lambda run it). Prints numbers only.
 
     python -m bench.admin_scale            # ≈ 1-2 minutes to generate on 2 shared cores
 """
