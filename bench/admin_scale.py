@@ -8,6 +8,7 @@ in-process (handler -> one rpc -> SQL, as `luckymart-admin --local` and the Lamb
 from __future__ import annotations
 
 import time
+from functools import partial
 
 import psycopg
 
@@ -88,11 +89,8 @@ def main() -> None:
         for days in (1, 7, 30):
             response = admin_invoke("admin-finance", "stats.summary", {"days": days}, token=finance)
             assert response["success"], response
-            samples = timed(
-                lambda days=days: admin_invoke("admin-finance", "stats.summary", {"days": days}, token=finance),
-                RUNS,
-                3,
-            )
+            summary_call = partial(admin_invoke, "admin-finance", "stats.summary", {"days": days}, token=finance)
+            samples = timed(summary_call, RUNS, 3)
             print(summary(f"stats.summary days={days}", samples), f"  active={response['data']['active_users']}")
 
 
