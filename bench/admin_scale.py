@@ -82,9 +82,8 @@ def main() -> None:
         for name, q in searches.items():
             response = admin_invoke("admin-users", "users.search", {"q": q}, token=support)
             assert response["success"], response
-            samples = timed(
-                lambda q=q: admin_invoke("admin-users", "users.search", {"q": q}, token=support), RUNS, 3
-            )
+            search_call = partial(admin_invoke, "admin-users", "users.search", {"q": q}, token=support)
+            samples = timed(search_call, RUNS, 3)
             print(summary(name, samples), f"  matches={response['data']['total']}")
         for days in (1, 7, 30):
             response = admin_invoke("admin-finance", "stats.summary", {"days": days}, token=finance)
