@@ -7,7 +7,7 @@ Subcommand words come from the action: `deposits.approve` -> `luckymart-admin de
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Kind = Literal["text", "uuid", "money", "decimal", "int", "bool", "json", "time"]
@@ -196,7 +196,7 @@ COMMANDS: tuple[Command, ...] = (
         (
             Param("config_type", required=True, help="DEPOSIT | WITHDRAWAL"),
             Param("method", required=True, help="e.g. ALIF_MOBI (A-Z and _)"),
-            *PAYMENT_FIELDS,
+            *(replace(p, required=p.name in ("min_amount", "max_amount", "instructions")) for p in PAYMENT_FIELDS),
         ),
         "add a payment method (deposit methods need the account number and name; *BANK* deposits the bank name)",
     ),
