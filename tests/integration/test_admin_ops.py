@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -711,3 +712,43 @@ def test_every_admin_list_pages_alike(clean: psycopg.Connection) -> None:
     # the SQL clamp for direct callers is the same 200
     rows = clean.execute("select private.admin_page_limit(10000), private.admin_page_limit(null)").fetchone()
     assert rows == (200, 50)
+
+
+def test_a_purchase_that_read_the_old_price_is_refused_not_charged(stack: Any, clean: psycopg.Connection) -> None:
+    """The interleaving forced: the purchase reads price 2.00, the update changes it to 3.00 while holding the
+    lottery row, the purchase's claim then finds other terms: 409 CONFLICT, nothing charged, nothing sold."""
+    import threading
+
+    lottery = create_lottery(clean, total_tickets=10, ticket_price="2.00")
+    buyer = sign_in()
+    fund(clean, buyer.user["id"], "10.00")
+    outcome: dict[str, Any] = {}
+    with psycopg.connect(stack.database_url) as holder:
+        holder.execute("select 1 from lotteries where id = %s for update", (lottery["id"],))
+
+        def buy() -> None:
+            outcome["result"] = invoke(
+                "lottery-purchase",
+                {"lottery_id": lottery["id"], "quantity": 1, "payment_method": "BALANCE"},
+                token=buyer.token,
+            )
+
+        thread = threading.Thread(target=buy)
+        thread.start()
+        for _ in range(200):  # until the purchase waits for the lottery row
+            waiting = clean.execute(
+                "select count(*) from pg_stat_activity where wait_event_type = 'Lock' "
+                "and query ilike '%lottery_purchase%'"
+            ).fetchone()
+            if waiting and waiting[0]:
+                break
+            time.sleep(0.05)
+        holder.execute("update lotteries set ticket_price = 3.00 where id = %s", (lottery["id"],))
+        holder.commit()
+        thread.join(30)
+    result = outcome["result"]
+    assert (result.status, result.code) == (409, "CONFLICT"), result.body
+    assert clean.execute(
+        "select balance from wallets where user_id = %s and type = 'BALANCE'", (buyer.user["id"],)
+    ).fetchone() == (Decimal("10.00"),)
+    assert clean.execute("select sold_tickets from lotteries where id = %s", (lottery["id"],)).fetchone() == (0,)
