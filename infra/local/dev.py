@@ -65,6 +65,8 @@ def main() -> None:
             print(seed_demo(stack), flush=True)
             print(f"  SQS queue       {aws.queue_url}  (polled into process-commissions)", flush=True)
             print(f"  scheduler       auto-lottery-draw every {SCHEDULE_SECONDS:g} s", flush=True)
+            # the demo admin above is OPERATIONS; bootstrap is allowed while no SUPER_ADMIN exists
+            print("  SUPER_ADMIN     luckymart-admin bootstrap --local --username root", flush=True)
             while not stopping.is_set():
                 time.sleep(0.5)
     except KeyboardInterrupt:
