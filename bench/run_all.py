@@ -23,6 +23,7 @@ BENCHMARKS = [
     "bench.admin",
     "bench.rate_limits",
     "bench.commissions",
+    "bench.legacy_migration",
     "bench.purchase",
     "bench.draw_million",
     "bench.fairness",

@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
 from luckymart_cli.commands import BY_ACTION, COMMANDS, Command, Param
+from luckymart_cli.legacy import cli as legacy_cli
 from luckymart_cli.output import render, to_json, write_csv
 from luckymart_cli.targets import DEV_DATABASE_URL, LocalTarget, Target, TargetError, stage_target
 
@@ -134,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--username", required=True, help="3-64 of a-z 0-9 _ . -")
     boot.add_argument("--database-url", help="postgresql://… (default: $DATABASE_URL)")
     boot.set_defaults(command=None)
+    legacy_cli.add_parser(groups)
     verbs: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
     for command in COMMANDS:
         if command.group not in verbs:
@@ -254,6 +256,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.group == "migrate-legacy":
+            return legacy_cli.run(args, out, err)
         if args.command is None:
             return run_bootstrap(args, out, err)
         return run_action(args, out, err)

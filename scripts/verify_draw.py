@@ -10,6 +10,8 @@ A file holds {"record": {...}, "tickets": [...]} or the `data` of a verify-draw 
 public key with --public-key (published in the README); without it the key inside the record is trusted.
 A purchase receipt (the `receipt` of a lottery-purchase response) is checked against the pinned receipt key and
 the published entries: a ticket it lists that is missing or altered is reported.
+A lottery drawn by the previous system before the cutover (record.legacy) has no fair-draw record to check: that
+is said, with exit status 3.
 Exit status 0 when every check passes, 1 otherwise.
 """
 
@@ -31,6 +33,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 PAGE_SIZE = 1000
 TICKET_NUMBER_BASE = 1_000_000
+EXIT_NOT_VERIFIABLE = 3
+LEGACY_MESSAGE = "drawn by the previous system, not independently verifiable"
 
 
 def canonical_json(value: Any) -> bytes:
@@ -266,6 +270,14 @@ def fetch(url: str, lottery_id: str) -> dict[str, Any]:
     return {**data, "tickets": tickets}
 
 
+def legacy_message(document: dict[str, Any]) -> str | None:
+    """The explanation published for a lottery drawn (or cancelled) before the cutover, else None."""
+    record = document.get("record")
+    if isinstance(record, dict) and record.get("legacy") is True:
+        return str(record.get("message") or LEGACY_MESSAGE)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     source = parser.add_mutually_exclusive_group(required=True)
@@ -285,6 +297,10 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.file, encoding="utf-8") as handle:
             document = json.load(handle)
         document = document.get("data", document)
+    legacy = legacy_message(document)
+    if legacy is not None:
+        print(f"NOT VERIFIABLE: {legacy}")
+        return EXIT_NOT_VERIFIABLE
     receipt = None
     if args.receipt:
         with open(args.receipt, encoding="utf-8") as handle:

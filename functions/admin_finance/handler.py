@@ -63,7 +63,7 @@ Instruction = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 LedgerType = Literal[
     "DEPOSIT", "WITHDRAWAL_FREEZE", "WITHDRAWAL_REFUND", "WITHDRAWAL", "EXCHANGE_OUT", "EXCHANGE_IN",
     "LOTTERY_PURCHASE", "LOTTERY_REFUND", "COMMISSION", "BONUS", "RESALE_PURCHASE", "RESALE_INCOME",
-    "SHOWOFF_REWARD", "ADJUSTMENT",
+    "SHOWOFF_REWARD", "ADJUSTMENT", "MIGRATION_OPENING",
 ]  # fmt: skip
 
 

@@ -132,6 +132,23 @@ def draw(pg: psycopg.Connection, lottery_id: str) -> None:
     assert pg.execute("select status from lotteries where id = %s", (lottery_id,)).fetchone() == ("COMPLETED",)
 
 
+def test_a_lottery_drawn_before_the_cutover_is_said_to_be_not_verifiable(browser: webdriver.Chrome) -> None:
+    """verify-draw's record of a lottery drawn by the previous system (migrate-legacy): no step, no failure."""
+    legacy = {
+        "legacy": True,
+        "verifiable": False,
+        "message": verify_draw.LEGACY_MESSAGE,
+        "previous": {"status": "COMPLETED", "winning_ticket_number": "1000007"},
+    }
+    with golden_server() as server:
+        server.doctor = lambda name, data: {**data, "commitment": None, "entries": None, "record": legacy}
+        result = run_page(browser, f"{server.origin}/verify/?lottery=lot-golden&lang=en")
+    assert result["verdict"] == "legacy" and not failing(result), result
+    assert (
+        browser.find_element("id", "verdict").text == "Drawn by the previous system, not independently verifiable."
+    )
+
+
 def test_real_lottery_before_and_after_the_draw(
     browser: webdriver.Chrome, pg: psycopg.Connection, stack: Stack, sold_out: dict[str, Any], tmp_path: Path
 ) -> None:

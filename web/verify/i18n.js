@@ -11,7 +11,7 @@ export const TEXT = {
     verdict: {
       valid: "VALID: every check passed.", invalid: "NOT VALID: a check failed, see below.",
       waiting: "Not sold out yet: the ticket list is frozen when the last ticket is sold.",
-      running: "Checking…", error: "Could not check: {error}",
+      running: "Checking…", legacy: "Drawn by the previous system, not independently verifiable.", error: "Could not check: {error}",
     },
     steps: {
       key: ["The lottery is signed with the published operator key ({key}).", "The lottery is signed with another key ({found}) than the published one ({key})."],
@@ -40,7 +40,7 @@ export const TEXT = {
     verdict: {
       valid: "ВЕРНО: все проверки пройдены.", invalid: "НЕВЕРНО: одна из проверок не пройдена, см. ниже.",
       waiting: "Билеты ещё не распроданы: список фиксируется при продаже последнего билета.",
-      running: "Проверяем…", error: "Не удалось проверить: {error}",
+      running: "Проверяем…", legacy: "Разыграно прежней системой, независимая проверка невозможна.", error: "Не удалось проверить: {error}",
     },
     steps: {
       key: ["Лотерея подписана опубликованным ключом оператора ({key}).", "Лотерея подписана другим ключом ({found}), а не опубликованным ({key})."],
@@ -69,7 +69,7 @@ export const TEXT = {
     verdict: {
       valid: "ДУРУСТ: ҳамаи санҷишҳо гузаштанд.", invalid: "НОДУРУСТ: як санҷиш нагузашт, поёнро бинед.",
       waiting: "Ҳанӯз пурра фурӯхта нашудааст: рӯйхат ҳангоми фурӯши чиптаи охирин собит мешавад.",
-      running: "Санҷиш…", error: "Санҷидан нашуд: {error}",
+      running: "Санҷиш…", legacy: "Аз ҷониби низоми пешина бозӣ шудааст, санҷиши мустақил ғайриимкон аст.", error: "Санҷидан нашуд: {error}",
     },
     steps: {
       key: ["Лотерея бо калиди интишоршудаи оператор ({key}) имзо шудааст.", "Лотерея бо калиди дигар ({found}) имзо шудааст, на бо калиди интишоршуда ({key})."],
@@ -98,7 +98,7 @@ export const TEXT = {
     verdict: {
       valid: "有效：所有检查均已通过。", invalid: "无效：有检查未通过，见下文。",
       waiting: "尚未售罄：最后一张票售出时票单才会冻结。",
-      running: "正在验证…", error: "无法验证：{error}",
+      running: "正在验证…", legacy: "由旧系统开奖，无法独立验证。", error: "无法验证：{error}",
     },
     steps: {
       key: ["该抽奖由公布的运营方密钥（{key}）签名。", "该抽奖由另一个密钥（{found}）签名，而不是公布的密钥（{key}）。"],

@@ -215,6 +215,8 @@ export async function verifyLottery({
 
   const first = await page(0);
   const record = first.record || null;
+  // Drawn (or cancelled) by the previous system before the cutover: there is nothing to check, and that is said.
+  if (record && record.legacy === true) return { verdict: "legacy", steps };
   const commitment = (record && record.commitment) || first.commitment;
   const pinned = String(config.operator_public_key).toLowerCase();
 

@@ -824,7 +824,7 @@ export interface components {
             drawn_at: string | null;
             verify: components["schemas"]["VerifyLink"];
             /** Winner Display Name */
-            winner_display_name: string;
+            winner_display_name: string | null;
             /** Winning Ticket Number */
             winning_ticket_number: number;
         };

@@ -287,7 +287,8 @@ create table public.wallet_transactions (
   type               text not null check (type in (
                        'DEPOSIT', 'WITHDRAWAL_FREEZE', 'WITHDRAWAL_REFUND', 'WITHDRAWAL',
                        'EXCHANGE_OUT', 'EXCHANGE_IN', 'LOTTERY_PURCHASE', 'LOTTERY_REFUND',
-                       'COMMISSION', 'BONUS', 'RESALE_PURCHASE', 'RESALE_INCOME', 'SHOWOFF_REWARD', 'ADJUSTMENT')),
+                       'COMMISSION', 'BONUS', 'RESALE_PURCHASE', 'RESALE_INCOME', 'SHOWOFF_REWARD', 'ADJUSTMENT',
+                       'MIGRATION_OPENING')),  -- a legacy wallet's balance at cutover (luckymart-admin migrate-legacy)
   amount             numeric(18, 2) not null,
   balance_before     numeric(18, 2) not null,
   balance_after      numeric(18, 2) not null check (balance_after >= 0),

@@ -418,6 +418,10 @@ declare
   v_offset  integer := private.page_offset(p_tickets_offset);
 begin
   select * into v_lottery from public.lotteries where id = p_lottery_id;
+  -- Drawn by the previous system (migrate-legacy): there is no fair-draw record to check; say so.
+  if v_lottery.draw_algorithm_data ->> 'legacy' = 'true' then
+    return private.legacy_verify_draw_json(v_lottery, p_tickets_limit, p_tickets_offset);
+  end if;
   if not found then
     perform private.fail('NOT_FOUND', 'lottery not found', 404);
   end if;

@@ -50,6 +50,7 @@ begin
       select coalesce(nullif(btrim(u.first_name), ''), nullif(btrim(u.telegram_username), ''), 'LuckyMart user')
         from public.tickets t join public.users u on u.id = t.user_id
        where t.lottery_id = l.id and t.ticket_number = l.winning_ticket_number and l.status = 'COMPLETED'
+         and t.is_winning  -- a lottery drawn before cutover may name a number its recorded winner did not hold
     ) w(name) on true
     left join lateral (
       select count(*), coalesce(jsonb_agg(t.ticket_number order by t.ticket_number), '[]'::jsonb)

@@ -271,7 +271,9 @@ class VerifyLink(Out):
 
 class DrawResult(Out):
     winning_ticket_number: int
-    winner_display_name: str  # masked: first letter, ***, last letter; never an id or a full name
+    # masked: first letter, ***, last letter; never an id or a full name. None only for a lottery drawn before
+    # cutover whose recorded winner did not hold the recorded number (docs/cutover.md)
+    winner_display_name: str | None
     drawn_at: datetime | None
     verify: VerifyLink
 
