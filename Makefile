@@ -64,7 +64,7 @@ layer: deps  ## the shared Lambda layer in build/layer (LAMBDA_ARCH=x86_64|arm64
 package: deps  ## offline: layer + osls package of every stage into build/package/<stage>, then cfn-lint
 	scripts/package.sh
 
-deploy: deps  ## deploy one stage with your AWS credentials: make deploy STAGE=prod (README "Deploy")
+deploy: deps  ## deploy one stage with your AWS credentials: make deploy STAGE=prod (docs/deploy.md)
 	scripts/build_layer.sh
 	npx --no-install osls deploy --stage $(STAGE)
 

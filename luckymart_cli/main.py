@@ -3,6 +3,9 @@
     luckymart-admin --local deposits list --status PENDING
     luckymart-admin --stage prod deposits approve 7d7c…  --note "checked the bank statement"
     luckymart-admin bootstrap --local --username root
+    luckymart-admin --local ledger list --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z --csv > nov.csv
+
+Every list is newest first and pages alike: --limit 1-200 (default 50), --offset; --csv fetches every page.
 
 The admin token comes from LUCKYMART_ADMIN_TOKEN (preferred: it stays out of shell history) or --token; it is
 never printed or logged. Exit status: 0 done, 1 the function refused or failed, 2 bad usage, 3 the target could
@@ -22,10 +25,11 @@ from typing import Any, TextIO
 
 from luckymart_cli.commands import BY_ACTION, COMMANDS, Command, Param
 from luckymart_cli.legacy import cli as legacy_cli
-from luckymart_cli.output import render, to_json
+from luckymart_cli.output import render, to_json, write_csv
 from luckymart_cli.targets import DEV_DATABASE_URL, LocalTarget, Target, TargetError, stage_target
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_ATTENTION = 0, 1, 2, 3, 4
+PAGE_MAX = 200  # the largest page of every admin list (luckymart.admin.ADMIN_PAGE_MAX)
 TOKEN_ENV = "LUCKYMART_ADMIN_TOKEN"  # noqa: S105 - the variable's name, not a secret
 SHOWN_ONCE_NOTE = "This token is shown once: store it now (e.g. in a password manager). Only its hash is kept."
 
@@ -48,6 +52,14 @@ def _money(text: str) -> str:
     return text.strip()
 
 
+def _decimal(text: str) -> str:
+    try:
+        Decimal(text.strip())
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(f'not a decimal: {text!r} (use e.g. "0.015")') from None
+    return text.strip()
+
+
 def _json(text: str) -> Any:
     try:
         return json.loads(text)
@@ -58,6 +70,7 @@ def _json(text: str) -> Any:
 _TYPES: dict[str, Callable[[str], Any]] = {
     "uuid": _uuid,
     "money": _money,
+    "decimal": _decimal,
     "int": int,
     "json": _json,
     "text": str,
@@ -75,6 +88,12 @@ def _target_options(shared: bool) -> argparse.ArgumentParser:
     target.add_argument("--region", default=default, help="AWS region for --stage")
     target.add_argument("--profile", default=default, help="AWS profile for --stage")
     parser.add_argument("--json", action="store_true", default=default, help="print JSON (for scripts)")
+    parser.add_argument(
+        "--csv",
+        action="store_true",
+        default=default,
+        help="print CSV: a list with every page from --offset on, then its totals; stats.summary: the series",
+    )
     if shared:
         parser.add_argument("--token", default=default, help=f"admin token (default: ${TOKEN_ENV})")
     return parser
@@ -84,7 +103,9 @@ def _add_param(parser: argparse.ArgumentParser, param: Param) -> None:
     if param.kind == "bool":
         parser.add_argument(param.option, dest=param.name, action="store_true", default=None, help=param.help)
     elif param.positional:
-        parser.add_argument(param.name, type=_TYPES[param.kind], help=param.help)
+        parser.add_argument(
+            param.name, type=_TYPES[param.kind], nargs=None if param.required else "?", help=param.help
+        )
     else:
         parser.add_argument(
             param.option,
@@ -165,8 +186,15 @@ def run_action(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     token = getattr(args, "token", None) or os.environ.get(TOKEN_ENV)
     if not token:
         raise _Usage(f"no admin token: set {TOKEN_ENV} (or pass --token)")
-    payload = {"admin_token": token, "action": command.action, "params": params_of(command, args)}
-    response = _target(args).invoke(command.function, payload)
+    params = params_of(command, args)
+    target = _target(args)
+    as_csv = getattr(args, "csv", False)
+    if as_csv and any(param.name == "limit" for param in command.params):
+        response = _every_page(target, command, token, params)
+    else:
+        response = target.invoke(
+            command.function, {"admin_token": token, "action": command.action, "params": params}
+        )
     as_json = getattr(args, "json", False)
     if not response.get("success"):
         error = response.get("error") or {}
@@ -181,11 +209,32 @@ def run_action(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     data = response.get("data")
     if as_json:
         print(to_json(data), file=out)
+    elif as_csv:
+        write_csv(data, out)
     else:
-        render(data, command.columns, out)
+        render(data, command.columns, out, command.view)
         if isinstance(data, dict) and "token" in data:
             print(SHOWN_ONCE_NOTE, file=err)
     return EXIT_OK
+
+
+def _every_page(target: Target, command: Command, token: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A list action page after page (the largest page) until its total: one answer holding every row. Rows added
+    while exporting shift later pages (lists are newest first): give --to for an exact export."""
+    offset = int(params.get("offset") or 0)
+    items: list[Any] = []
+    while True:
+        page = {**params, "limit": PAGE_MAX, "offset": offset}
+        response = target.invoke(
+            command.function, {"admin_token": token, "action": command.action, "params": page}
+        )
+        if not response.get("success"):
+            return response
+        data = response["data"]
+        items.extend(data["items"])
+        offset += len(data["items"])
+        if not data["items"] or offset >= int(data["total"]):
+            return {**response, "data": {**data, "items": items}}
 
 
 def run_bootstrap(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

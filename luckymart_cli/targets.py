@@ -51,10 +51,12 @@ class LocalTarget:
         os.environ.setdefault("SUPABASE_ADMIN_KEY", make_jwt("luckymart_admin"))  # admin handlers' database role
         # the handler runs in this process: its EMF metric lines would land in the command's output
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-        secrets_file = DEV_RUN_DIR / "secrets.json"  # written by `make dev` (fair-draw keys, pepper, …)
-        if secrets_file.exists():
-            for name, value in json.loads(secrets_file.read_text()).items():
-                os.environ.setdefault(name, value)
+        # written by `make dev`: fair-draw keys, pepper, … and the local S3/SQS (queue URLs for commissions dlq-*)
+        for written in ("secrets.json", "aws.json"):
+            path = DEV_RUN_DIR / written
+            if path.exists():
+                for name, value in json.loads(path.read_text()).items():
+                    os.environ.setdefault(name, value)
 
     def invoke(self, function: str, payload: dict[str, Any]) -> dict[str, Any]:
         from infra.local.events import LocalContext

@@ -1,13 +1,16 @@
-"""admin-accounts (IAM invoke only): admin accounts and the audit log. Tokens are created here, returned once and
-handed to SQL only as their SHA-256; rotation replaces the hash, so the old token stops at once."""
+"""admin-accounts (IAM invoke only): admin accounts (add, list, disable, enable, set_role, rotate_token), the audit
+log and the system configuration (config.show, config.set: each key checked by its own rule in SQL, old -> new in
+the audit row). Tokens are created here, returned once and handed to SQL only as their SHA-256; rotation and
+re-enabling replace the hash, so an old token never works again."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
-from luckymart.admin import AdminCall, AdminFunction, AdminParams, NoParams
+from luckymart.admin import AdminCall, AdminFunction, AdminPage, AdminParams, NoParams
 from luckymart.admin_tokens import new_admin_token
 from luckymart.finance import upper
 
@@ -17,6 +20,7 @@ Username = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.-]{3,64}$")]
 # Which roles exist is data (the roles table); only the shape is checked here.
 Role = Annotated[str, BeforeValidator(upper), StringConstraints(pattern=r"^[A-Z_]{3,32}$")]
 Action = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z_]+$", max_length=100)]
+ConfigKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
 
 
 class AddAdmin(AdminParams):
@@ -28,12 +32,25 @@ class AdminByName(AdminParams):
     username: Username
 
 
-class AuditList(AdminParams):
+class SetRole(AdminParams):
+    username: Username
+    role: Role
+
+
+class ConfigShow(AdminParams):
+    key: ConfigKey | None = None
+
+
+class ConfigSet(AdminParams):
+    key: ConfigKey
+    # a number or an object of numbers; objects are merged key by key, then the whole value is checked in SQL
+    value: dict[str, Any] | int | Decimal | str
+
+
+class AuditList(AdminPage):
     username: Username | None = None
     action: Action | None = None
     outcome: Annotated[Literal["SUCCESS", "DENIED", "FAILED"], BeforeValidator(upper)] | None = None
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
 
 
 @admin.action("admins.add", AddAdmin, target="admin", target_field="username")
@@ -65,6 +82,28 @@ def rotate_token(call: AdminCall[AdminByName]) -> Any:
     return {"admin": account, "token": new.token}
 
 
+@admin.action("admins.enable", AdminByName, target="admin", target_field="username")
+def enable_admin(call: AdminCall[AdminByName]) -> Any:
+    new = new_admin_token()
+    account = call.rpc("admin_enable_admin", {"p_username": call.params.username, "p_token_hash": new.token_hash})
+    return {"admin": account, "token": new.token}
+
+
+@admin.action("admins.set_role", SetRole, target="admin", target_field="username")
+def set_role(call: AdminCall[SetRole]) -> Any:
+    return call.rpc("admin_set_admin_role", {"p_username": call.params.username, "p_role": call.params.role})
+
+
+@admin.action("config.show", ConfigShow, target="config", target_field="key")
+def show_config(call: AdminCall[ConfigShow]) -> Any:
+    return call.rpc("admin_show_config", {"p_key": call.params.key})
+
+
+@admin.action("config.set", ConfigSet, target="config", target_field="key")
+def set_config(call: AdminCall[ConfigSet]) -> Any:
+    return call.rpc("admin_set_config", {"p_key": call.params.key, "p_value": call.params.value})
+
+
 @admin.action("audit.list", AuditList)
 def list_audit(call: AdminCall[AuditList]) -> Any:
     p = call.params
@@ -74,8 +113,7 @@ def list_audit(call: AdminCall[AuditList]) -> Any:
             "p_username": p.username,
             "p_action": p.action,
             "p_outcome": p.outcome,
-            "p_limit": p.limit,
-            "p_offset": p.offset,
+            **p.page_args(),
         },
     )
 

@@ -1,4 +1,6 @@
-"""admin-commissions: the commission dead-letter queue (messages that failed 5 receives).
+"""admin-commissions: commissions as stored (commissions.list), a user's referral tree three levels deep with each
+member's spend and the commission earned from them (referrals.tree), and the commission dead-letter queue
+(messages that failed 5 receives).
 
 commissions.dlq_list {limit?}: the messages, with their order id and receive count.
 commissions.dlq_replay {message_id? | all?}: sends the message(s) back to the commission queue and deletes
@@ -12,11 +14,12 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
+from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
-from luckymart.admin import AdminCall, AdminFunction, AdminParams
+from luckymart.admin import AdminCall, AdminFunction, AdminPage, AdminParams
 from luckymart.commission_queue import QUEUE_URL_ENV, PoisonMessage, parse_message, sqs_client
 from luckymart.errors import AppError
 
@@ -26,6 +29,18 @@ SCAN_VISIBILITY_SECONDS = 30
 BODY_PREVIEW_CHARS = 500
 
 admin = AdminFunction("admin-commissions")
+
+
+class CommissionList(AdminPage):
+    user_id: UUID | None = Field(None, description="the earner")
+    order_id: UUID | None = None
+    status: Literal["PENDING", "PAID", "CANCELLED"] | None = None
+    from_: AwareDatetime | None = Field(None, alias="from")
+    to: AwareDatetime | None = None
+
+
+class ReferralTree(AdminPage):
+    user_id: UUID
 
 
 class DlqList(AdminParams):
@@ -85,6 +100,27 @@ def _describe(message: dict[str, Any]) -> dict[str, Any]:
         "receive_count": int(attributes.get("ApproximateReceiveCount", 0)),
         "sent_at": datetime.fromtimestamp(int(sent_ms) / 1000, UTC).isoformat() if sent_ms else None,
     }
+
+
+@admin.action("commissions.list", CommissionList)
+def list_commissions(call: AdminCall[CommissionList]) -> Any:
+    p = call.params
+    return call.rpc(
+        "admin_list_commissions",
+        {
+            "p_user_id": p.user_id,
+            "p_order_id": p.order_id,
+            "p_status": p.status,
+            "p_from": p.from_,
+            "p_to": p.to,
+            **p.page_args(),
+        },
+    )
+
+
+@admin.action("referrals.tree", ReferralTree, target="user")
+def referral_tree(call: AdminCall[ReferralTree]) -> Any:
+    return call.rpc("admin_referral_tree", {"p_user_id": call.params.user_id, **call.params.page_args()})
 
 
 @admin.action("commissions.dlq_list", DlqList)

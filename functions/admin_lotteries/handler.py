@@ -1,4 +1,4 @@
-"""admin-lotteries (admin, IAM invoke only): lotteries.create / list / show / cancel.
+"""admin-lotteries (admin, IAM invoke only): lotteries.create / update / list / show / cancel.
 
 Creation generates the lottery id and its fair-draw seed here, seals the seed and signs the commitment
 (luckymart.draws), so the commitment exists before the first ticket can be sold."""
@@ -6,14 +6,13 @@ Creation generates the lottery id and its fair-draw seed here, seals the seed an
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, Strict, model_validator
 
 from luckymart import draws
-from luckymart.admin import AdminCall, AdminFunction, AdminParams
+from luckymart.admin import AdminCall, AdminFunction, AdminPage, AdminParams
 from luckymart.money import AdminMoney
 
 admin = AdminFunction("admin-lotteries")
@@ -41,19 +40,44 @@ class CreateParams(AdminParams):
     material_i18n: I18n = None
     name_i18n: I18n = None
     period: str | None = Field(None, min_length=1, max_length=64)
+    # https images, the window ahead, price x tickets within numeric(18,2) and the currency are checked once,
+    # in SQL (private.check_lottery), for create and update alike.
+
+
+class UpdateParams(AdminParams):
+    """Only the fields given change. Content at any time; the sale terms only before the first sale."""
+
+    lottery_id: UUID
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=10_000)
+    image_url: str | None = Field(None, max_length=2000)
+    image_urls: list[Annotated[str, Field(max_length=2000)]] | None = Field(None, max_length=20)
+    title_i18n: I18n = None
+    description_i18n: I18n = None
+    details_i18n: I18n = None
+    specifications_i18n: I18n = None
+    material_i18n: I18n = None
+    name_i18n: I18n = None
+    ticket_price: AdminMoney | None = None
+    total_tickets: Annotated[int, Strict(), Field(ge=1, le=8_999_999)] | None = None
+    max_per_user: Annotated[int, Strict(), Field(ge=1)] | None = None
+    unlimited_purchase: bool | None = None
+    currency: Literal["TJS", "USD"] | None = None
+    start_time: AwareDatetime | None = None
+    end_time: AwareDatetime | None = None
 
     @model_validator(mode="after")
-    def _window(self) -> CreateParams:
-        start = self.start_time or datetime.now(UTC)
-        if self.end_time <= start:
-            raise ValueError("end_time must be after start_time (and in the future)")
+    def _something(self) -> UpdateParams:
+        if not self.changes():
+            raise ValueError("give at least one field to change")
         return self
 
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True, exclude={"lottery_id"})
 
-class ListParams(AdminParams):
+
+class ListParams(AdminPage):
     status: LotteryStatus | None = None
-    limit: Annotated[int, Strict(), Field(ge=1, le=200)] = 50
-    offset: Annotated[int, Strict(), Field(ge=0)] = 0
 
 
 class LotteryParams(AdminParams):
@@ -77,11 +101,19 @@ def create(call: AdminCall[CreateParams]) -> Any:
     )
 
 
+@admin.action("lotteries.update", UpdateParams, target="lottery")
+def update(call: AdminCall[UpdateParams]) -> Any:
+    p = call.params
+    # A new ticket count needs a new commitment (it names the count); SQL uses it only if the count changes.
+    commitment = draws.new_commitment(str(p.lottery_id), p.total_tickets) if p.total_tickets is not None else {}
+    return call.rpc("admin_update_lottery", {"p_lottery_id": p.lottery_id, "p_fields": p.changes(), **commitment})
+
+
 @admin.action("lotteries.list", ListParams)
 def list_lotteries(call: AdminCall[ListParams]) -> Any:
     return call.rpc(
         "admin_list_lotteries",
-        {"p_status": call.params.status, "p_limit": call.params.limit, "p_offset": call.params.offset},
+        {"p_status": call.params.status, **call.params.page_args()},
     )
 
 

@@ -1,5 +1,6 @@
-"""admin-prizes (IAM invoke only): shipping requests (list, ship, deliver) and showoff review (list, approve with
-an optional LUCKY_COIN reward, reject with a note). The user is notified at each step."""
+"""admin-prizes (IAM invoke only): shipping requests (list, ship, deliver), showoff review (list, approve with
+an optional LUCKY_COIN reward, reject with a note) and the resale market (resales.list, resales.cancel of an
+ACTIVE listing: the prize returns to PENDING). The user is notified at each step."""
 
 from __future__ import annotations
 
@@ -9,18 +10,13 @@ from uuid import UUID
 
 from pydantic import BeforeValidator, Field
 
-from luckymart.admin import AdminCall, AdminFunction, AdminParams
+from luckymart.admin import AdminCall, AdminFunction, AdminPage, AdminParams
 from luckymart.money import AdminMoney
 
 admin = AdminFunction("admin-prizes")
 
 
-class ListParams(AdminParams):
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
-
-
-class ShippingList(ListParams):
+class ShippingList(AdminPage):
     status: Literal["PENDING", "SHIPPED", "DELIVERED", "CANCELLED"] | None = None
 
 
@@ -34,8 +30,18 @@ class Deliver(AdminParams):
     shipping_id: UUID
 
 
-class ShowoffList(ListParams):
+class ShowoffList(AdminPage):
     status: Literal["PENDING", "APPROVED", "REJECTED"] | None = None
+
+
+class ResaleList(AdminPage):
+    status: Literal["ACTIVE", "SOLD", "CANCELLED"] | None = None
+    seller_id: UUID | None = None
+
+
+class ResaleCancel(AdminParams):
+    resale_id: UUID
+    reason: str = Field(min_length=1, max_length=500)
 
 
 def _zero_is_no_reward(value: Any) -> Any:
@@ -61,7 +67,7 @@ def _page(rows: dict[str, Any]) -> dict[str, Any]:
 @admin.action("shipping.list", ShippingList)
 def list_shipping(call: AdminCall[ShippingList]) -> Any:
     p = call.params
-    return _page(call.rpc("admin_list_shipping", {"p_status": p.status, "p_limit": p.limit, "p_offset": p.offset}))
+    return _page(call.rpc("admin_list_shipping", {"p_status": p.status, **p.page_args()}))
 
 
 @admin.action("shipping.ship", Ship, target="shipping")
@@ -85,7 +91,7 @@ def deliver(call: AdminCall[Deliver]) -> Any:
 @admin.action("showoffs.list", ShowoffList)
 def list_showoffs(call: AdminCall[ShowoffList]) -> Any:
     p = call.params
-    return _page(call.rpc("admin_list_showoffs", {"p_status": p.status, "p_limit": p.limit, "p_offset": p.offset}))
+    return _page(call.rpc("admin_list_showoffs", {"p_status": p.status, **p.page_args()}))
 
 
 @admin.action("showoffs.approve", Approve, target="showoff")
@@ -100,6 +106,17 @@ def approve(call: AdminCall[Approve]) -> Any:
 @admin.action("showoffs.reject", Reject, target="showoff")
 def reject(call: AdminCall[Reject]) -> Any:
     return call.rpc("admin_reject_showoff", {"p_showoff_id": call.params.showoff_id, "p_note": call.params.note})
+
+
+@admin.action("resales.list", ResaleList)
+def list_resales(call: AdminCall[ResaleList]) -> Any:
+    p = call.params
+    return call.rpc("admin_list_resales", {"p_status": p.status, "p_seller_id": p.seller_id, **p.page_args()})
+
+
+@admin.action("resales.cancel", ResaleCancel, target="resale")
+def cancel_resale(call: AdminCall[ResaleCancel]) -> Any:
+    return call.rpc("admin_cancel_resale", {"p_resale_id": call.params.resale_id, "p_reason": call.params.reason})
 
 
 handler = admin.handler

@@ -1,14 +1,15 @@
-"""admin-users (IAM invoke only): look a user up, ban (revoking every session) or unban, and read-only lists of
-orders and prizes for support."""
+"""admin-users (IAM invoke only): look a user up, find users (users.search: username, name, Telegram id, referral
+code, phone; partial and case-insensitive over a trigram index) and list them (users.list, newest or biggest
+spenders first), ban (revoking every session) or unban, and read-only lists of orders and prizes for support."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import BeforeValidator, StringConstraints, model_validator
 
-from luckymart.admin import AdminCall, AdminFunction, AdminParams
+from luckymart.admin import AdminCall, AdminFunction, AdminPage, AdminParams
 from luckymart.finance import upper
 
 admin = AdminFunction("admin-users")
@@ -43,10 +44,8 @@ class UnbanUser(AdminParams):
     user_id: UUID
 
 
-class ListParams(AdminParams):
+class ListParams(AdminPage):
     user_id: UUID | None = None
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
 
 
 class PrizeList(ListParams):
@@ -56,6 +55,26 @@ class PrizeList(ListParams):
         ]
         | None
     ) = None
+
+
+class SearchUsers(AdminPage):
+    q: Annotated[str, StringConstraints(min_length=2, max_length=100)]
+
+
+class ListUsers(AdminPage):
+    sort: Literal["newest", "spend"] = "newest"
+    status: Annotated[Literal["ACTIVE", "SUSPENDED", "BANNED"], BeforeValidator(upper)] | None = None
+
+
+@admin.action("users.search", SearchUsers)
+def search_users(call: AdminCall[SearchUsers]) -> Any:
+    return call.rpc("admin_search_users", {"p_q": call.params.q, **call.params.page_args()})
+
+
+@admin.action("users.list", ListUsers)
+def list_users(call: AdminCall[ListUsers]) -> Any:
+    p = call.params
+    return call.rpc("admin_list_users", {"p_sort": p.sort, "p_status": p.status, **p.page_args()})
 
 
 @admin.action("users.show", ShowUser, target="user")
@@ -77,7 +96,7 @@ def unban_user(call: AdminCall[UnbanUser]) -> Any:
 @admin.action("orders.list", ListParams, target="user")
 def list_orders(call: AdminCall[ListParams]) -> Any:
     p = call.params
-    return call.rpc("admin_list_orders", {"p_user_id": p.user_id, "p_limit": p.limit, "p_offset": p.offset})
+    return call.rpc("admin_list_orders", {"p_user_id": p.user_id, **p.page_args()})
 
 
 @admin.action("prizes.list", PrizeList, target="user")
@@ -85,7 +104,7 @@ def list_prizes(call: AdminCall[PrizeList]) -> Any:
     p = call.params
     return call.rpc(
         "admin_list_prizes",
-        {"p_user_id": p.user_id, "p_status": p.status, "p_limit": p.limit, "p_offset": p.offset},
+        {"p_user_id": p.user_id, "p_status": p.status, **p.page_args()},
     )
 
 

@@ -19,6 +19,18 @@ from infra.local.s3 import LOCAL_REGION, start_local_s3
 from luckymart.log import logger
 
 MAX_RECEIVE_COUNT = 5
+# What a handler needs to reach this local AWS (`make dev` writes it to .run/dev/aws.json for `--local`).
+LOCAL_AWS_ENV = (
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "UPLOADS_BUCKET",
+    "COMMISSION_QUEUE_URL",
+    "COMMISSION_DLQ_URL",
+)
 
 
 @dataclass
@@ -32,6 +44,7 @@ class LocalAws:
     duplicate_deliveries: Callable[[], bool] = field(default=lambda: False)
     delivered: int = 0
     duplicated: int = 0
+    env: dict[str, str] = field(default_factory=dict)
 
     def _sqs(self) -> Any:
         import boto3
@@ -125,6 +138,7 @@ def local_aws(port: int | None = None, visibility_timeout: int = 5) -> Iterator[
 
     commission_queue.reset()
     aws = LocalAws(endpoint, queue_url, dlq_url, queue_arn)
+    aws.env = {name: os.environ[name] for name in LOCAL_AWS_ENV if name in os.environ}
     try:
         yield aws
     finally:

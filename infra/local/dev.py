@@ -11,6 +11,7 @@ e2e burst test uses it, so it never binds the fixed ports a developer's `make de
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -81,6 +82,9 @@ def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         config.reset()
         with local_aws(ports.aws) as aws:
+            aws_file = run_dir / "aws.json"  # `luckymart-admin --local` reads the queue URLs from here
+            aws_file.write_text(json.dumps(aws.env))
+            aws_file.chmod(0o600)
             gateway = Gateway(ports.api, ports.rest)
             gateway.serve_in_thread()
             aws.run_poller()
@@ -93,6 +97,8 @@ def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
                 f"  handlers use    {stack.rest_url}  (PostgREST directly, as Lambda reaches Supabase)", flush=True
             )
             print(f"  scheduler       auto-lottery-draw every {SCHEDULE_SECONDS:g} s", flush=True)
+            # the demo admin above is OPERATIONS; bootstrap is allowed while no SUPER_ADMIN exists
+            print("  SUPER_ADMIN     luckymart-admin bootstrap --local --username root", flush=True)
             while not stopping.is_set():
                 time.sleep(0.5)
     except KeyboardInterrupt:

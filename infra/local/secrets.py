@@ -1,5 +1,5 @@
 """Development-only secrets for a local stack, generated once per run folder and never committed.
-On AWS the same names live in SSM Parameter Store (see README, "Deploying")."""
+On AWS the same names live in SSM Parameter Store (see docs/deploy.md)."""
 
 from __future__ import annotations
 

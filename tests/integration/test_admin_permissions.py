@@ -19,22 +19,35 @@ from tests.support_admin import ROLES, audit_rows
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
 
-# The issue: SUPER_ADMIN everything; FINANCE deposits, withdrawals, DLQ; OPERATIONS lotteries, draws, shipping,
-# showoffs; SUPPORT read-only views of users, orders, prizes. Bans and admin accounts: SUPER_ADMIN only.
+# The issues: SUPER_ADMIN everything (config, admin accounts, bans, the audit log); FINANCE deposits, withdrawals,
+# payment methods, the ledger, commissions (and their DLQ), referral trees; OPERATIONS lotteries, draws, shipping,
+# showoffs, the resale market, broadcasts; SUPPORT read-only search and lists of users, orders, prizes, listings,
+# commissions and referral trees. Statistics: FINANCE and OPERATIONS; finding a user: every role.
 GRANTED_BY_GROUP = {
     "deposits": {"FINANCE"},
     "withdrawals": {"FINANCE"},
     "commissions": {"FINANCE"},
+    "payments": {"FINANCE"},
+    "ledger": {"FINANCE"},
     "lotteries": {"OPERATIONS"},
     "shipping": {"OPERATIONS"},
     "showoffs": {"OPERATIONS"},
+    "resales": {"OPERATIONS"},
+    "broadcasts": {"OPERATIONS"},
     "admins": set(),
     "audit": set(),
+    "config": set(),
 }
 GRANTED_BY_ACTION = {
     "users.show": {"SUPPORT"},
+    "users.search": {"SUPPORT", "FINANCE", "OPERATIONS"},
+    "users.list": {"SUPPORT"},
     "orders.list": {"SUPPORT"},
     "prizes.list": {"SUPPORT"},
+    "resales.list": {"OPERATIONS", "SUPPORT"},
+    "commissions.list": {"FINANCE", "SUPPORT"},
+    "referrals.tree": {"FINANCE", "SUPPORT"},
+    "stats.summary": {"FINANCE", "OPERATIONS"},
     "users.ban": set(),
     "users.unban": set(),
 }
@@ -81,6 +94,12 @@ def _throwaway_admin(pg: psycopg.Connection) -> str:
     return name
 
 
+def _disabled_admin(pg: psycopg.Connection) -> str:
+    name = _throwaway_admin(pg)
+    pg.execute("update admins set status = 'DISABLED' where username = %s", (name,))
+    return name
+
+
 # action -> (function, params factory); ids and names that exist so an allowed role gets a real answer
 MATRIX: dict[str, tuple[str, Callable[[psycopg.Connection, dict[str, Any]], dict[str, Any]]]] = {
     "admins.add": ("admin-accounts", lambda pg, w: {"username": f"new_{secrets.token_hex(4)}", "role": "SUPPORT"}),
@@ -91,6 +110,12 @@ MATRIX: dict[str, tuple[str, Callable[[psycopg.Connection, dict[str, Any]], dict
     "users.show": ("admin-users", lambda pg, w: {"user_id": w["user"]["id"]}),
     "users.ban": ("admin-users", lambda pg, w: {"user_id": sign_in().user["id"], "reason": "matrix"}),
     "users.unban": ("admin-users", lambda pg, w: {"user_id": w["banned"]}),
+    "admins.enable": ("admin-accounts", lambda pg, w: {"username": _disabled_admin(pg)}),
+    "admins.set_role": ("admin-accounts", lambda pg, w: {"username": _throwaway_admin(pg), "role": "FINANCE"}),
+    "config.show": ("admin-accounts", lambda pg, w: {"key": "resale"}),
+    "config.set": ("admin-accounts", lambda pg, w: {"key": "lottery", "value": {"draw_delay_seconds": 180}}),
+    "users.search": ("admin-users", lambda pg, w: {"q": w["user"]["telegram_id"]}),
+    "users.list": ("admin-users", lambda pg, w: {"sort": "spend"}),
     "orders.list": ("admin-users", lambda pg, w: {"user_id": w["user"]["id"]}),
     "prizes.list": ("admin-users", lambda pg, w: {"status": "PENDING"}),
 }

@@ -23,6 +23,17 @@ pytestmark = pytest.mark.unit
 
 # The admin contract shared by every engineer (function, action -> params), written out independently of the
 # CLI's table so that a drift on either side fails here.
+PAYMENT = {
+    "min_amount",
+    "max_amount",
+    "fee_rate",
+    "processing_time",
+    "sort_order",
+    "account_number",
+    "account_name",
+    "bank_name",
+    "instructions",
+}
 CONTRACT: dict[str, tuple[str, set[str]]] = {
     "deposits.list": ("admin-finance", {"status", "limit", "offset"}),
     "deposits.approve": ("admin-finance", {"deposit_id", "note"}),
@@ -76,6 +87,47 @@ CONTRACT: dict[str, tuple[str, set[str]]] = {
     "admins.rotate_token": ("admin-accounts", {"username"}),
     # added by this branch (SUPER_ADMIN only): the audit log reader
     "audit.list": ("admin-accounts", {"username", "action", "outcome", "limit", "offset"}),
+    # issue 14: operating without SQL
+    "lotteries.update": (
+        "admin-lotteries",
+        {
+            "lottery_id",
+            "title",
+            "description",
+            "image_url",
+            "image_urls",
+            "title_i18n",
+            "description_i18n",
+            "details_i18n",
+            "specifications_i18n",
+            "material_i18n",
+            "name_i18n",
+            "ticket_price",
+            "total_tickets",
+            "max_per_user",
+            "unlimited_purchase",
+            "currency",
+            "start_time",
+            "end_time",
+        },
+    ),
+    "payments.list": ("admin-finance", {"config_type", "limit", "offset"}),
+    "payments.add": ("admin-finance", {"config_type", "method", *PAYMENT}),
+    "payments.update": ("admin-finance", {"id", *PAYMENT}),
+    "payments.enable": ("admin-finance", {"id"}),
+    "payments.disable": ("admin-finance", {"id"}),
+    "ledger.list": ("admin-finance", {"user_id", "wallet_type", "type", "from", "to", "limit", "offset"}),
+    "stats.summary": ("admin-finance", {"days"}),
+    "resales.list": ("admin-prizes", {"status", "seller_id", "limit", "offset"}),
+    "resales.cancel": ("admin-prizes", {"resale_id", "reason"}),
+    "users.search": ("admin-users", {"q", "limit", "offset"}),
+    "users.list": ("admin-users", {"sort", "status", "limit", "offset"}),
+    "commissions.list": ("admin-commissions", {"user_id", "order_id", "status", "from", "to", "limit", "offset"}),
+    "referrals.tree": ("admin-commissions", {"user_id", "limit", "offset"}),
+    "admins.enable": ("admin-accounts", {"username"}),
+    "admins.set_role": ("admin-accounts", {"username", "role"}),
+    "config.show": ("admin-accounts", {"key"}),
+    "config.set": ("admin-accounts", {"key", "value"}),
 }
 
 TOKEN = "lma_unit-test-token-never-printed"
@@ -320,3 +372,52 @@ def test_human_output_tables_and_details() -> None:
         'wallets          [{"type":"BALANCE"}]',
         "active_sessions  0",
     ]
+
+
+def test_local_target_knows_the_queue_urls_make_dev_wrote(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "aws.json").write_text(
+        json.dumps({"COMMISSION_DLQ_URL": "http://127.0.0.1:54340/q/dlq", "AWS_ENDPOINT_URL_SQS": "http://e"})
+    )
+    monkeypatch.setattr(targets, "DEV_RUN_DIR", tmp_path)
+    monkeypatch.delenv("COMMISSION_DLQ_URL", raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", "http://already-set")
+    for name in ("SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_ADMIN_KEY"):
+        monkeypatch.setenv(name, "set-by-test")
+    LocalTarget()
+    import os
+
+    assert os.environ["COMMISSION_DLQ_URL"] == "http://127.0.0.1:54340/q/dlq"
+    assert os.environ["AWS_ENDPOINT_URL_SQS"] == "http://already-set"  # variables already set win
+
+
+def test_csv_rows_totals_and_stats_sparklines() -> None:
+    from decimal import Decimal
+
+    from luckymart_cli.output import render, sparkline, write_csv
+
+    out = io.StringIO()
+    write_csv(
+        {
+            "items": [{"id": "t1", "amount": Decimal("-5.00"), "user": {"telegram_id": "7"}, "note": None}],
+            "total": 1,
+            "totals": [{"type": "LOTTERY_PURCHASE", "count": 1, "amount": Decimal("-5.00")}],
+        },
+        out,
+    )
+    assert out.getvalue() == (
+        "id,amount,user.telegram_id,note\nt1,-5.00,7,\n\ntype,count,amount\nLOTTERY_PURCHASE,1,-5.00\n"
+    )
+    assert sparkline([0, 1, 2, 4]) == "▁▂▄█" and sparkline([0, 0]) == "▁▁"
+    out = io.StringIO()
+    render({"days": 2, "series": [{"day": "d1", "signups": 1}, {"day": "d2", "signups": 3}]}, (), out, "stats")
+    assert out.getvalue().splitlines()[-1].split() == ["signups", "▃█", "total", "4"]
+
+
+def test_rates_travel_as_decimal_strings_never_floats() -> None:
+    from pydantic import ValidationError
+
+    from functions.admin_finance.handler import PaymentUpdate
+
+    assert str(PaymentUpdate(id=DEPOSIT, fee_rate="0.015").fee_rate) == "0.015"  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="decimal string"):
+        PaymentUpdate(id=DEPOSIT, fee_rate=0.015)  # type: ignore[arg-type]

@@ -105,6 +105,12 @@ language sql immutable
 set search_path = ''
 as $$ select least(greatest(coalesce(p_limit, 20), 1), p_max) $$;
 
+-- Every admin list action pages alike: 50 rows by default, at most 200, newest first.
+create or replace function private.admin_page_limit(p_limit integer) returns integer
+language sql immutable
+set search_path = ''
+as $$ select private.page_limit(coalesce(p_limit, 50), 200) $$;
+
 create or replace function private.page_offset(p_offset integer) returns integer
 language sql immutable
 set search_path = ''

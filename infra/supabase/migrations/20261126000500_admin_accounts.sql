@@ -55,8 +55,9 @@ $$;
 
 -- ---------------------------------------------------------------- bootstrap (database credentials only)
 -- Creates the first SUPER_ADMIN. In schema private: PostgREST cannot reach it; the database owner calls it
--- (luckymart-admin bootstrap, psycopg + DATABASE_URL). Refuses once any admin exists; the table lock makes
--- two concurrent bootstraps create one admin, not two.
+-- (luckymart-admin bootstrap, psycopg + DATABASE_URL). Refuses once an active SUPER_ADMIN exists (other roles,
+-- e.g. make dev's demo OPERATIONS admin, cannot create one); the table lock makes two concurrent bootstraps
+-- create one admin, not two.
 create or replace function private.admin_bootstrap(p_username text, p_token_hash text) returns jsonb
 language plpgsql
 set search_path = ''
@@ -65,8 +66,8 @@ declare
   v_admin public.admins;
 begin
   lock table public.admins in share row exclusive mode;
-  if exists (select 1 from public.admins) then
-    perform private.fail('ALREADY_EXISTS', 'an admin already exists; use admins.add with a SUPER_ADMIN token', 409);
+  if exists (select 1 from public.admins where role_name = 'SUPER_ADMIN' and status = 'ACTIVE') then
+    perform private.fail('ALREADY_EXISTS', 'a SUPER_ADMIN already exists; use admins.add with its token', 409);
   end if;
   if p_username is null or p_username !~ '^[a-z0-9_.-]{3,64}$' then
     perform private.fail('VALIDATION_ERROR', 'username must be 3-64 of a-z 0-9 _ . -', 400);
@@ -206,16 +207,20 @@ begin
       select l.* from public.admin_logs l
        where (v_admin_id is null or l.admin_id = v_admin_id)
          and (p_action is null or l.action = p_action)
-         and (p_outcome is null or l.outcome = p_outcome))
-    select jsonb_build_object(
-      'total', (select count(*) from matching),
-      'items', coalesce((select jsonb_agg(jsonb_build_object(
-                 'id', l.id, 'created_at', l.created_at, 'admin', a.username, 'action', l.action,
-                 'target_type', l.target_type, 'target_id', l.target_id, 'outcome', l.outcome,
-                 'error_code', l.error_code, 'request', l.request_summary) order by l.created_at desc, l.id desc)
-                 from (select * from matching order by created_at desc, id desc
-                        limit least(greatest(p_limit, 1), 200) offset greatest(p_offset, 0)) l
-                 left join public.admins a on a.id = l.admin_id), '[]'::jsonb)));
+         and (p_outcome is null or l.outcome = p_outcome)
+    ),
+    page as (
+      select * from matching order by created_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select jsonb_agg(jsonb_build_object(
+                'id', l.id, 'created_at', l.created_at, 'admin', a.username, 'action', l.action,
+                'target_type', l.target_type, 'target_id', l.target_id, 'outcome', l.outcome,
+                'error_code', l.error_code, 'request', l.request_summary, 'old', l.old_values,
+                'new', l.new_values) order by l.created_at desc, l.id desc)
+         from page l left join public.admins a on a.id = l.admin_id),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -345,22 +350,27 @@ as $$
 begin
   perform private.admin_begin(p_admin, 'orders.list', 'user', p_user_id::text, p_request);
   return (
-    select jsonb_build_object(
-      'total', (select count(*) from public.orders where p_user_id is null or user_id = p_user_id),
-      'items', coalesce(jsonb_agg(jsonb_build_object(
-                 'id', o.id, 'order_number', o.order_number, 'type', o.type, 'status', o.status,
-                 'total_amount', o.total_amount, 'currency', o.currency, 'payment_method', o.payment_method,
-                 'quantity', o.quantity, 'paid_at', o.paid_at, 'refunded_at', o.refunded_at,
-                 'created_at', o.created_at,
-                 'lottery', case when o.lottery_id is not null then jsonb_build_object(
-                              'id', l.id, 'title', l.title, 'status', l.status) end,
-                 'user', jsonb_build_object('id', u.id, 'telegram_id', u.telegram_id,
-                                            'telegram_username', u.telegram_username))
-               order by o.created_at desc, o.id), '[]'::jsonb))
-      from (select * from public.orders where p_user_id is null or user_id = p_user_id
-             order by created_at desc, id limit least(greatest(p_limit, 1), 200) offset greatest(p_offset, 0)) o
-      join public.users u on u.id = o.user_id
-      left join public.lotteries l on l.id = o.lottery_id);
+    with matching as (
+      select * from public.orders where p_user_id is null or user_id = p_user_id
+    ),
+    page as (
+      select * from matching order by created_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select jsonb_agg(jsonb_build_object(
+                'id', o.id, 'order_number', o.order_number, 'type', o.type, 'status', o.status,
+                'total_amount', o.total_amount, 'currency', o.currency, 'payment_method', o.payment_method,
+                'quantity', o.quantity, 'paid_at', o.paid_at, 'refunded_at', o.refunded_at,
+                'created_at', o.created_at,
+                'lottery', case when o.lottery_id is not null then jsonb_build_object(
+                             'id', l.id, 'title', l.title, 'status', l.status) end,
+                'user', private.user_brief_json(u))
+              order by o.created_at desc, o.id desc)
+         from page o
+         join public.users u on u.id = o.user_id
+         left join public.lotteries l on l.id = o.lottery_id),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -375,16 +385,19 @@ as $$
 begin
   perform private.admin_begin(p_admin, 'prizes.list', 'user', p_user_id::text, p_request);
   return (
-    select jsonb_build_object(
-      'total', (select count(*) from public.prizes
-                 where (p_user_id is null or user_id = p_user_id) and (p_status is null or status = p_status)),
-      'items', coalesce(jsonb_agg(private.prize_json(p) || jsonb_build_object('user', jsonb_build_object(
-                 'id', u.id, 'telegram_id', u.telegram_id, 'telegram_username', u.telegram_username))
-               order by p.won_at desc, p.id), '[]'::jsonb))
-      from (select * from public.prizes
-             where (p_user_id is null or user_id = p_user_id) and (p_status is null or status = p_status)
-             order by won_at desc, id limit least(greatest(p_limit, 1), 200) offset greatest(p_offset, 0)) p
-      join public.users u on u.id = p.user_id);
+    with matching as (
+      select * from public.prizes
+       where (p_user_id is null or user_id = p_user_id) and (p_status is null or status = p_status)
+    ),
+    page as (
+      select * from matching order by won_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select jsonb_agg(private.prize_json(p) || jsonb_build_object('user', private.user_brief_json(u))
+                        order by p.won_at desc, p.id desc)
+         from page p join public.users u on u.id = p.user_id),
+      (select count(*) from matching)));
 end
 $$;
 

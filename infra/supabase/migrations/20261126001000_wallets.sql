@@ -416,7 +416,7 @@ $$;
 
 -- ---------------------------------------------------------------- admin: deposits
 create or replace function public.admin_list_deposits(p_admin text, p_request jsonb, p_status text default null,
-                                                      p_limit integer default 20, p_offset integer default 0)
+                                                      p_limit integer default 50, p_offset integer default 0)
 returns jsonb
 language plpgsql
 security definer
@@ -425,13 +425,18 @@ as $$
 begin
   perform private.admin_begin(p_admin, 'deposits.list', 'deposit', null, p_request);
   return (
-    select jsonb_build_object(
-      'total', (select count(*) from public.deposits where p_status is null or status = p_status),
-      'items', coalesce(jsonb_agg(private.deposit_json(d) || jsonb_build_object('user', private.user_brief_json(u))
-               order by d.created_at, d.id), '[]'::jsonb))
-      from (select * from public.deposits where p_status is null or status = p_status
-             order by created_at, id limit least(greatest(p_limit, 1), 100) offset greatest(p_offset, 0)) d
-      join public.users u on u.id = d.user_id);
+    with matching as (
+      select * from public.deposits where p_status is null or status = p_status
+    ),
+    page as (
+      select * from matching order by created_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select jsonb_agg(private.deposit_json(d) || jsonb_build_object('user', private.user_brief_json(u))
+                        order by d.created_at desc, d.id desc)
+         from page d join public.users u on u.id = d.user_id),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -512,7 +517,7 @@ $$;
 
 -- ---------------------------------------------------------------- admin: withdrawals
 create or replace function public.admin_list_withdrawals(p_admin text, p_request jsonb, p_status text default null,
-                                                         p_limit integer default 20, p_offset integer default 0)
+                                                         p_limit integer default 50, p_offset integer default 0)
 returns jsonb
 language plpgsql
 security definer
@@ -521,13 +526,18 @@ as $$
 begin
   perform private.admin_begin(p_admin, 'withdrawals.list', 'withdrawal', null, p_request);
   return (
-    select jsonb_build_object(
-      'total', (select count(*) from public.withdrawals where p_status is null or status = p_status),
-      'items', coalesce(jsonb_agg(private.withdrawal_json(w) || jsonb_build_object('user', private.user_brief_json(u))
-               order by w.created_at, w.id), '[]'::jsonb))
-      from (select * from public.withdrawals where p_status is null or status = p_status
-             order by created_at, id limit least(greatest(p_limit, 1), 100) offset greatest(p_offset, 0)) w
-      join public.users u on u.id = w.user_id);
+    with matching as (
+      select * from public.withdrawals where p_status is null or status = p_status
+    ),
+    page as (
+      select * from matching order by created_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select jsonb_agg(private.withdrawal_json(w) || jsonb_build_object('user', private.user_brief_json(u))
+                        order by w.created_at desc, w.id desc)
+         from page w join public.users u on u.id = w.user_id),
+      (select count(*) from matching)));
 end
 $$;
 

@@ -118,6 +118,10 @@ begin
      or (p_commitment ->> 'ticket_count')::integer is distinct from (p_fields ->> 'total_tickets')::integer then
     perform private.fail('VALIDATION_ERROR', 'the commitment does not describe this lottery', 400);
   end if;
+  -- https images, a window ahead, price x tickets within numeric(18,2), a currency with wallets (admin_ops)
+  perform private.check_lottery(jsonb_populate_record(null::public.lotteries, p_fields || jsonb_build_object(
+                                  'start_time', v_start, 'image_urls', coalesce(p_fields -> 'image_urls', '[]'),
+                                  'currency', coalesce(p_fields ->> 'currency', 'TJS'))), true);
   begin
     insert into public.lotteries (
       id, period, title, description, image_url, image_urls, ticket_price, total_tickets, max_per_user,
@@ -154,12 +158,17 @@ set search_path = ''
 as $$
 begin
   perform private.admin_begin(p_admin, 'lotteries.list', 'lottery', null, p_request);
-  return jsonb_build_object(
-    'items', coalesce((select jsonb_agg(private.lottery_json(l) order by l.created_at desc)
-                         from (select * from public.lotteries
-                                where p_status is null or status = p_status
-                                order by created_at desc limit p_limit offset p_offset) l), '[]'::jsonb),
-    'total', (select count(*) from public.lotteries where p_status is null or status = p_status));
+  return (
+    with matching as (
+      select * from public.lotteries where p_status is null or status = p_status
+    ),
+    page as (
+      select * from matching order by created_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select jsonb_agg(private.lottery_json(l) order by l.created_at desc, l.id desc) from page l),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -204,6 +213,7 @@ declare
   v_user      public.users := private.session_writer(p_session);
   v_previous  jsonb;
   v_lottery   public.lotteries;
+  v_current   public.lotteries;
   v_amount    numeric(18, 2);
   v_owned     integer;
   v_wallet_id uuid;
@@ -280,10 +290,19 @@ begin
                           else draw_time end
    where id = p_lottery_id and status in ('UPCOMING', 'ACTIVE') and start_time <= now() and end_time > now()
      and sold_tickets + p_quantity <= total_tickets
+     -- lotteries.update may change these before the first sale: never sell at a price read before the change
+     and ticket_price = v_lottery.ticket_price and currency = v_lottery.currency
+     and max_per_user is not distinct from v_lottery.max_per_user and unlimited_purchase = v_lottery.unlimited_purchase
   returning sold_tickets, status = 'SOLD_OUT' into v_sold, v_sold_out;
   if not found then
-    select * into v_lottery from public.lotteries where id = p_lottery_id;
-    perform private.assert_on_sale(v_lottery);
+    select * into v_current from public.lotteries where id = p_lottery_id;
+    perform private.assert_on_sale(v_current);
+    if (v_current.ticket_price, v_current.currency, v_current.max_per_user, v_current.unlimited_purchase)
+       is distinct from (v_lottery.ticket_price, v_lottery.currency, v_lottery.max_per_user,
+                         v_lottery.unlimited_purchase) then
+      perform private.fail('CONFLICT', 'the lottery was changed while buying; try again', 409);
+    end if;
+    v_lottery := v_current;
     perform private.fail('SOLD_OUT', format('only %s tickets are left', v_lottery.total_tickets - v_lottery.sold_tickets),
                          409, jsonb_build_object('remaining', v_lottery.total_tickets - v_lottery.sold_tickets));
   end if;

@@ -484,18 +484,25 @@ set search_path = ''
 as $$
 begin
   perform private.admin_begin(p_admin, 'shipping.list', 'shipping', null, p_request);
-  return jsonb_build_object(
-    'items', coalesce((select jsonb_agg(private.shipping_json(s) || jsonb_build_object(
+  return (
+    with matching as (
+      select * from public.shipping where p_status is null or status = p_status
+    ),
+    page as (
+      select * from matching order by requested_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select jsonb_agg(private.shipping_json(s) || jsonb_build_object(
                           'user', private.user_brief_json(u),
                           'prize', jsonb_build_object('id', p.id, 'prize_name', p.prize_name,
                                                       'winning_code', p.winning_code, 'status', p.status,
                                                       'lottery_id', p.lottery_id))
-                          order by s.requested_at, s.id)
-                         from (select * from public.shipping where p_status is null or status = p_status
-                                order by requested_at, id limit p_limit offset p_offset) s
-                         join public.users u on u.id = s.user_id
-                         join public.prizes p on p.id = s.prize_id), '[]'::jsonb),
-    'total', (select count(*) from public.shipping where p_status is null or status = p_status));
+                        order by s.requested_at desc, s.id desc)
+         from page s
+         join public.users u on u.id = s.user_id
+         join public.prizes p on p.id = s.prize_id),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -576,15 +583,25 @@ set search_path = ''
 as $$
 begin
   perform private.admin_begin(p_admin, 'showoffs.list', 'showoff', null, p_request);
-  return jsonb_build_object(
-    'items', coalesce((select jsonb_agg(private.showoff_json(s, null)
-                                        || jsonb_build_object('user_id', p.user_id, 'admin_note', v.admin_note)
-                                        order by s.created_at, s.id)
-                         from (select * from public.showoffs where p_status is null or status = p_status
-                                order by created_at, id limit p_limit offset p_offset) s
-                         join public.prizes p on p.id = s.prize_id
-                         left join public.showoff_reviews v on v.showoff_id = s.id), '[]'::jsonb),
-    'total', (select count(*) from public.showoffs where p_status is null or status = p_status));
+  return (
+    with matching as (
+      select * from public.showoffs where p_status is null or status = p_status
+    ),
+    page as (
+      select * from matching order by created_at desc, id desc
+       limit private.admin_page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    -- the author is the owner of the shown prize; the review note lives in showoff_reviews (private)
+    select private.page_json(
+      (select jsonb_agg(private.showoff_json(s, null)
+                        || jsonb_build_object('user_id', p.user_id, 'admin_note', v.admin_note,
+                                              'user', private.user_brief_json(u))
+                        order by s.created_at desc, s.id desc)
+         from page s
+         join public.prizes p on p.id = s.prize_id
+         join public.users u on u.id = p.user_id
+         left join public.showoff_reviews v on v.showoff_id = s.id),
+      (select count(*) from matching)));
 end
 $$;
 

@@ -23,15 +23,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from luckymart import db, metrics, tracing
 from luckymart.errors import AppError, unauthenticated, validation_error
 from luckymart.log import lambda_context, logger
 
 SECRET_PARAM_NAMES = {"token", "admin_token", "password", "secret"}
+# Every admin list pages alike, newest first (SQL: private.admin_page_limit clamps direct callers the same way).
+ADMIN_PAGE_DEFAULT, ADMIN_PAGE_MAX = 50, 200
 
 
 class AdminParams(BaseModel):
@@ -40,6 +42,16 @@ class AdminParams(BaseModel):
 
 class NoParams(AdminParams):
     pass
+
+
+class AdminPage(AdminParams):
+    """The paging of every admin list action: `limit` 1..200 (default 50), `offset` >= 0; newest first."""
+
+    limit: Annotated[int, Strict(), Field(ge=1, le=ADMIN_PAGE_MAX)] = ADMIN_PAGE_DEFAULT
+    offset: Annotated[int, Strict(), Field(ge=0, le=10_000_000)] = 0
+
+    def page_args(self) -> dict[str, int]:
+        return {"p_limit": self.limit, "p_offset": self.offset}
 
 
 P = TypeVar("P", bound=AdminParams)
