@@ -95,9 +95,9 @@ def test_definer_functions_fix_search_path_and_sql_helpers_inline(clean: psycopg
     helpers = 0
     for signature, definer, language, schema, config in rows:
         if definer or language == "plpgsql":
-            assert config == ['search_path=""'], signature
+            assert 'search_path=""' in (config or []), signature
         elif schema == "private" and language == "sql":
-            assert config is None, signature
+            assert not [c for c in config or [] if c.startswith("search_path=")], signature
             helpers += 1
     assert helpers > 10
 
