@@ -60,6 +60,11 @@ def rpc(function: str, params: dict[str, Any]) -> Any:
         headers={"Content-Type": "application/json", "Accept": "application/json"},
     )
     if response.status_code < 400:
+        push = response.headers.get("x-luckymart-push")
+        if push:  # the transaction created pushable notifications; it has committed, so publish them now
+            from luckymart import notification_queue
+
+            notification_queue.publish_after_commit(push)
         return jsonutil.loads(response.content) if response.content else None
     raise _error_from(function, response.status_code, response.content)
 
