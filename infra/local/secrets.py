@@ -25,6 +25,7 @@ def local_secrets(run_dir: Path) -> dict[str, str]:
         "FAIRDRAW_SIGNING_KEY": signing_key.hex(),
         "SEED_ENCRYPTION_KEY": secrets.token_bytes(32).hex(),
         "REFERRAL_PEPPER": secrets.token_hex(32),
+        "TELEGRAM_WEBHOOK_SECRET": secrets.token_urlsafe(32),
     }
     run_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(values))

@@ -5,7 +5,8 @@ It records every call with its arrival time (the rate-limit tests read them), an
 misbehave: `block(chat_id)` answers 403 "bot was blocked by the user" for that chat from now on, `forget(chat_id)`
 400 "chat not found", and `script(chat_id, *answers)` queues one-off answers for the chat's next calls
 (`("429", retry_after)`, `("500",)`, `("drop",)` = close the connection without answering). A wrong token gets 401.
-setWebhook / getWebhookInfo / deleteWebhook keep the webhook state; getMe names the bot.
+setWebhook / getWebhookInfo / deleteWebhook keep the webhook state; getMe names the bot. GET /calls lists the
+recorded sendMessage calls (chat, status, time, text) for scripts such as bench/telegram_draw_latency.py.
 """
 
 from __future__ import annotations
@@ -104,6 +105,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # the path holds the token: never log it
         pass
+
+    def do_GET(self) -> None:
+        if self.path != "/calls":
+            self.send_error(404)
+            return
+        with self.server.state.lock:
+            calls = [
+                {"chat_id": c.chat_id, "status": c.status, "at": c.at, "text": c.payload.get("text")}
+                for c in self.server.state.calls
+                if c.method == "sendMessage"
+            ]
+        data = json.dumps(calls).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def do_POST(self) -> None:
         state = self.server.state

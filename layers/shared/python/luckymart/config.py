@@ -10,6 +10,7 @@ from functools import cache
 SECRET_NAMES = (
     "supabase_service_role_key",
     "telegram_bot_token",
+    "telegram_webhook_secret",
     "fairdraw_signing_key",
     "seed_encryption_key",
     "referral_pepper",
