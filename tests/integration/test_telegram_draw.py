@@ -78,7 +78,9 @@ def test_the_draw_tells_every_participant_once_in_their_language(
         "select unreachable_at is not null from telegram_chats where telegram_id = %s", (blocked,)
     ).fetchone()
     assert unreachable == (True,)
-    states = dict(clean.execute("select push_status, count(*) from notifications group by 1").fetchall())
+    states: dict[str, int] = dict(
+        clean.execute("select push_status, count(*) from notifications group by 1").fetchall()
+    )
     assert states == {"SENT": 3, "FAILED": 1}
     # the scheduled re-publish and a late redelivery change nothing
     clean.execute("update notifications set created_at = now() - interval '2 minutes'")
