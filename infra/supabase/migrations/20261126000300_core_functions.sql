@@ -290,6 +290,9 @@ begin
   returning * into v_user;
 
   if not found then
+    -- no startParam: a `/start ref_<code>` the bot received before this first sign-in (telegram_bot_command)
+    p_start_param := coalesce(p_start_param, (select 'ref_' || c.start_referral_code from public.telegram_chats c
+                                               where c.telegram_id = v_telegram_id));
     if p_start_param ~ '^ref_[A-Za-z0-9]{4,16}$' then
       select id into v_referrer from public.users
        where referral_code = upper(substr(p_start_param, 5)) and status = 'ACTIVE';

@@ -397,4 +397,120 @@ begin
 end
 $$;
 
+-- ---------------------------------------------------------------- the bot's webhook
+-- One private-chat command from telegram-webhook (the secret header was checked before this is called).
+-- /start [ref_<code>]: the chat is reachable again (the user talked to the bot), and a referral code of an ACTIVE
+--   user is kept for the first sign-in (public.auth_telegram uses it when the Mini App passes no startParam).
+-- /language [ru|tg|zh|en]: saves the preference. Returns the chat's language and the kept referral code.
+create or replace function public.telegram_bot_command(p_telegram_id text, p_command text, p_argument text,
+                                                       p_language_code text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_chat     public.telegram_chats;
+  v_user     public.users;
+  v_code     text;
+  v_language text;
+begin
+  if p_telegram_id is null or p_telegram_id !~ '^[0-9]{1,20}$' or p_command not in ('start', 'help', 'language') then
+    perform private.fail('VALIDATION_ERROR', 'not a bot command', 400);
+  end if;
+  select * into v_user from public.users where telegram_id = p_telegram_id;
+  if p_command = 'start' and v_user.id is null and p_argument ~ '^ref_[A-Za-z0-9]{4,16}$' then
+    select u.referral_code into v_code from public.users u
+     where u.referral_code = upper(substr(p_argument, 5)) and u.status = 'ACTIVE';
+  end if;
+  if p_command = 'language' and p_argument in ('ru', 'tg', 'zh', 'en') then
+    v_language := p_argument;
+  end if;
+  insert into public.telegram_chats as c (telegram_id, language, start_referral_code)
+  values (p_telegram_id, v_language, v_code)
+  on conflict (telegram_id) do update
+     set language = coalesce(excluded.language, c.language),
+         start_referral_code = coalesce(excluded.start_referral_code, c.start_referral_code),
+         unreachable_at = case when p_command = 'start' then null else c.unreachable_at end,
+         unreachable_reason = case when p_command = 'start' then null else c.unreachable_reason end,
+         updated_at = now()
+  returning * into v_chat;
+  return jsonb_build_object(
+    'language', coalesce(v_chat.language, case
+                  when coalesce(v_user.language_code, p_language_code) ilike 'ru%' then 'ru'
+                  when coalesce(v_user.language_code, p_language_code) ilike 'tg%' then 'tg'
+                  when coalesce(v_user.language_code, p_language_code) ilike 'zh%' then 'zh'
+                  else 'en' end),
+    'language_saved', v_language is not null,
+    'referral_code', coalesce(v_chat.start_referral_code, v_user.referral_code),
+    'registered', v_user.id is not null);
+end
+$$;
+
+-- ---------------------------------------------------------------- broadcast (admin)
+insert into public.permissions (role_name, action) values ('OPERATIONS', 'notifications.broadcast')
+on conflict do nothing;
+
+-- notifications.broadcast: the audience's size (reachable users only), and unless p_dry_run one BROADCAST
+-- notification per reachable user in this transaction; they go out through the notification queue after commit,
+-- at the consumer's pace. Audience: 'all' | 'active_days:<1..365>' | 'lottery:<uuid>' (its ticket holders).
+create or replace function public.admin_notifications_broadcast(p_admin text, p_request jsonb, p_audience text,
+                                                                p_text_i18n jsonb, p_button jsonb default null,
+                                                                p_dry_run boolean default false)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_kind      text := split_part(coalesce(p_audience, ''), ':', 1);
+  v_arg       text := substr(coalesce(p_audience, ''), length(split_part(coalesce(p_audience, ''), ':', 1)) + 2);
+  v_days      integer;
+  v_lottery   uuid;
+  v_users     uuid[];
+  v_total     integer;
+  v_broadcast uuid := gen_random_uuid();
+begin
+  perform private.admin_begin(p_admin, 'notifications.broadcast', 'broadcast', v_broadcast::text, p_request);
+  if v_kind = 'active_days' and v_arg ~ '^[0-9]{1,3}$' and v_arg::integer between 1 and 365 then
+    v_days := v_arg::integer;
+  elsif v_kind = 'lottery' and v_arg ~ '^[0-9a-fA-F-]{36}$' then
+    v_lottery := v_arg::uuid;
+    if not exists (select 1 from public.lotteries where id = v_lottery) then
+      perform private.fail('NOT_FOUND', 'lottery not found', 404);
+    end if;
+  elsif p_audience is distinct from 'all' then
+    perform private.fail('VALIDATION_ERROR', 'audience is all, active_days:<1..365> or lottery:<id>', 400);
+  end if;
+  if jsonb_typeof(p_text_i18n) is distinct from 'object'
+     or not exists (select 1 from jsonb_each_text(p_text_i18n) t
+                     where t.key in ('ru', 'tg', 'zh', 'en') and length(t.value) between 1 and 3500) then
+    perform private.fail('VALIDATION_ERROR', 'text_i18n needs a text (1..3500 chars) in ru, tg, zh or en', 400);
+  end if;
+
+  select count(*), array_agg(u.id) filter (where c.unreachable_at is null)
+    into v_total, v_users
+    from public.users u
+    left join public.telegram_chats c on c.telegram_id = u.telegram_id
+   where u.status = 'ACTIVE'
+     and (v_days is null or u.last_active_at >= now() - make_interval(days => v_days))
+     and (v_lottery is null or exists (select 1 from public.tickets t where t.lottery_id = v_lottery
+                                                                     and t.user_id = u.id));
+  if not p_dry_run and cardinality(v_users) > 0 then
+    insert into public.notifications (user_id, type, title, content, data, related_id, related_type)
+    select u, 'BROADCAST', left(coalesce(p_text_i18n ->> 'en', p_text_i18n ->> 'ru', p_text_i18n ->> 'zh',
+                                        p_text_i18n ->> 'tg'), 100),
+           coalesce(p_text_i18n ->> 'en', p_text_i18n ->> 'ru', p_text_i18n ->> 'zh', p_text_i18n ->> 'tg'),
+           jsonb_strip_nulls(jsonb_build_object('text_i18n', p_text_i18n, 'button', p_button,
+                                                'broadcast_id', v_broadcast)),
+           v_broadcast, 'broadcast'
+      from unnest(v_users) u;
+  end if;
+  return jsonb_build_object('broadcast_id', case when p_dry_run then null else v_broadcast end,
+                            'audience', p_audience, 'dry_run', p_dry_run, 'matching_users', v_total,
+                            'recipients', coalesce(cardinality(v_users), 0),
+                            'unreachable', v_total - coalesce(cardinality(v_users), 0));
+end
+$$;
+
 select private.lock_down_functions();

@@ -212,3 +212,43 @@ def web_app_markup(label: str, path: str) -> dict[str, Any] | None:
             [{"text": label, "web_app": {"url": f"{base}{path if path.startswith('/') else '/'}"}}]
         ]
     }
+
+
+# The bot's own replies (telegram-webhook): /start, /help, /language. {code} is the referral code, if any.
+BOT_TEXTS: dict[str, dict[str, str]] = {
+    "start": {
+        "ru": "👋 Добро пожаловать в LuckyMart! Участвуйте в розыгрышах и выигрывайте призы.",
+        "tg": "👋 Ба LuckyMart хуш омадед! Дар қуръакашиҳо иштирок кунед ва ҷоиза бибаред.",
+        "zh": "👋 欢迎来到 LuckyMart！参与抽奖，赢取奖品。",
+        "en": "👋 Welcome to LuckyMart! Join draws and win prizes.",
+    },
+    "help": {
+        "ru": "/start — открыть LuckyMart\n/language ru|tg|zh|en — язык уведомлений\n/help — эта справка",
+        "tg": "/start — кушодани LuckyMart\n/language ru|tg|zh|en — забони огоҳиҳо\n/help — ин маълумот",
+        "zh": "/start — 打开 LuckyMart\n/language ru|tg|zh|en — 通知语言\n/help — 帮助",
+        "en": "/start — open LuckyMart\n/language ru|tg|zh|en — notification language\n/help — this help",
+    },
+    "language_saved": {
+        "ru": "Готово: уведомления будут на русском.",
+        "tg": "Тайёр: огоҳиҳо ба забони тоҷикӣ мешаванд.",
+        "zh": "已设置：通知将使用中文。",
+        "en": "Done: notifications will be in English.",
+    },
+    "language_prompt": {
+        "ru": "Выберите язык: /language ru, /language tg, /language zh или /language en",
+        "tg": "Забонро интихоб кунед: /language ru, /language tg, /language zh ё /language en",
+        "zh": "请选择语言：/language ru、/language tg、/language zh 或 /language en",
+        "en": "Choose a language: /language ru, /language tg, /language zh or /language en",
+    },
+    "open": {
+        "ru": "Открыть LuckyMart",
+        "tg": "Кушодани LuckyMart",
+        "zh": "打开 LuckyMart",
+        "en": "Open LuckyMart",
+    },
+}
+
+
+def bot_text(key: str, language: str) -> str:
+    texts = BOT_TEXTS[key]
+    return texts.get(language) or texts[FALLBACK]
