@@ -144,3 +144,61 @@ def push_state(pg: psycopg.Connection, notification_id: str) -> tuple[str, str |
 
 def reset_limiter(pg: psycopg.Connection) -> None:
     pg.execute("update private.push_limiter set next_at = now()")
+
+
+def drain_concurrently(queue: PushQueue, pg: psycopg.Connection, workers: int = 2, stall: float = 60) -> float:
+    """Plays `workers` concurrent Lambda pollers until no notification is PENDING or SENDING, or none was sent for
+    `stall` seconds (the shared 2-core machine can be very slow); returns seconds."""
+    import threading
+    import time
+
+    started = time.monotonic()
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def poll() -> None:
+        while not done.is_set():
+            try:
+                messages = queue.receive(wait=1)
+                if messages:
+                    queue.deliver(messages)
+            except BaseException as error:  # surfaced by the caller
+                errors.append(error)
+                done.set()
+
+    threads = [threading.Thread(target=poll, daemon=True) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    progress, last_change = None, time.monotonic()
+    while time.monotonic() - last_change < stall and not done.is_set():
+        row = pg.execute(
+            "select count(*) from notifications where push_status in ('PENDING', 'SENDING')"
+        ).fetchone()
+        if row == (0,):
+            break
+        if row != progress:
+            progress, last_change = row, time.monotonic()
+        time.sleep(0.25)
+    done.set()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return time.monotonic() - started
+
+
+def burst_stats(calls: list[Any]) -> dict[str, float]:
+    """From the fake server's timestamps: the most messages in any 1-second window, the smallest gap between two
+    messages to one chat, and the overall rate."""
+    times = sorted(c.at for c in calls)
+    window = max((sum(1 for u in times[i:] if u - t < 1.0) for i, t in enumerate(times)), default=0)
+    per_chat: dict[str, list[float]] = {}
+    for call in calls:
+        per_chat.setdefault(call.chat_id, []).append(call.at)
+    gaps = [b - a for ts in per_chat.values() for a, b in zip(sorted(ts), sorted(ts)[1:], strict=False)]
+    span = times[-1] - times[0] if len(times) > 1 else 0.0
+    return {
+        "max_per_second": float(window),
+        "min_chat_gap": min(gaps, default=float("inf")),
+        "messages_per_second": (len(times) - 1) / span if span else 0.0,
+    }

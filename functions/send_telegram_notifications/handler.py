@@ -29,6 +29,9 @@ from luckymart.notification_queue import PoisonMessage, parse_message
 
 # keep enough of the invocation for one Bot API call and the record round trip
 RESERVE_MS = int((telegram_bot.TIMEOUT_SECONDS + 5) * 1000)
+# A send more than this late for its slot (a starved or slow container) gives the slot up instead of bunching up
+# with later slots; system_config.telegram_push leaves this margin below Telegram's limits.
+LATE_TOLERANCE_SECONDS = 0.3
 
 
 class PushFailed(Exception):
@@ -59,10 +62,11 @@ def _record(results: list[dict[str, Any]]) -> None:
             logger.exception("notification record failed", extra={"attempt": attempt, "results": len(results)})
 
 
-def _send_all(sends: list[dict[str, Any]], context: Any) -> dict[str, Action]:
+def _send_all(sends: list[dict[str, Any]], started: float, context: Any) -> dict[str, Action]:
+    """`started`: taken just before the claim, so slot times (delays from the database's now()) are never early by
+    more than the claim request's way to PostgreSQL."""
     actions: dict[str, Action] = {}
     results: list[dict[str, Any]] = []
-    started = time.monotonic()
     flood_wait: int | None = None
     for item in sorted(sends, key=lambda i: int(i["delay_ms"])):
         base = {"id": item["id"], "merged_ids": item["merged_ids"]}
@@ -73,6 +77,10 @@ def _send_all(sends: list[dict[str, Any]], context: Any) -> dict[str, Action]:
             actions[item["id"]] = Action(ok=True, requeue_after=delay)
             continue
         time.sleep(wait)
+        if time.monotonic() - (started + int(item["delay_ms"]) / 1000) > LATE_TOLERANCE_SECONDS:
+            results.append({**base, "outcome": "retry", "error": "LATE"})
+            actions[item["id"]] = Action(ok=True, requeue_after=1)
+            continue
         try:
             text, markup = push_templates.render(str(item["template"]), str(item["language"]), dict(item["data"]))
         except KeyError:
@@ -114,10 +122,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             continue  # reported by the record handler below
         if notification_id not in ids:  # a duplicate in the same batch shares the first one's outcome
             ids.append(notification_id)
+    started = time.monotonic()
     claimed = _claim(ids) if ids else {}
     actions: dict[str, Action] = {}
     if claimed is not None:
-        actions = _send_all([i for i in claimed.values() if i["outcome"] == "send"], context)
+        actions = _send_all([i for i in claimed.values() if i["outcome"] == "send"], started, context)
         for notification_id, item in claimed.items():
             if item["outcome"] == "skip":
                 actions[notification_id] = Action(ok=True)

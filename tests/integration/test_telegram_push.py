@@ -253,6 +253,7 @@ def test_commissions_go_out_as_one_digest_per_hour(
     assert consume([message(later)]) == {"batchItemFailures": []}  # an early copy is re-enqueued, not sent
     assert len(fake_telegram.sent()) == 1
     assert push_queue.receive() == []  # delayed
+    clean.execute("update telegram_chats set next_send_at = null")  # the hour has passed
     clean.execute(
         "update notifications set push_not_before = now() - interval '1 second', "
         "created_at = now() - interval '2 minutes' where id = %s",

@@ -9,9 +9,11 @@
 
 -- ---------------------------------------------------------------- configuration
 insert into public.system_config (key, value, description) values
-  ('telegram_push', '{"per_second": 25, "chat_interval_ms": 1100, "max_wait_seconds": 8, "lease_seconds": 120,
+  ('telegram_push', '{"per_second": 20, "chat_interval_ms": 1400, "max_wait_seconds": 1, "lease_seconds": 120,
                       "commission_digest_seconds": 3600, "ttl_hours": 72}',
-   'push limits: messages/s per bot (Telegram allows ~30), gap per chat (Telegram: 1/s), longest in-batch wait, '
+   'push limits: messages/s per bot and gap per chat, below Telegram''s ~30/s and 1/s by the 0.3 s a consumer may '
+   'send late (send-telegram-notifications LATE_TOLERANCE_SECONDS): 20 x 1.3 + 1 < 30, 1.4 - 0.3 > 1; longest wait for a slot '
+   'inside a batch (later slots are re-enqueued: a batch never holds its poller while other chats could be served), '
    'SENDING lease, one commission message per user per this many seconds, pushes older than ttl expire')
 on conflict (key) do nothing;
 
@@ -228,7 +230,7 @@ declare
   v_cfg       jsonb := private.config('telegram_push');
   v_step      interval := make_interval(secs => 1.0 / (v_cfg ->> 'per_second')::numeric);
   v_chat_gap  interval := make_interval(secs => (v_cfg ->> 'chat_interval_ms')::numeric / 1000);
-  v_max_wait  interval := make_interval(secs => (v_cfg ->> 'max_wait_seconds')::integer);
+  v_max_wait  interval := make_interval(secs => (v_cfg ->> 'max_wait_seconds')::numeric);
   v_lease     interval := make_interval(secs => (v_cfg ->> 'lease_seconds')::integer);
   v_global    timestamptz;
   v_n         public.notifications;
@@ -289,9 +291,9 @@ begin
       continue;
     end if;
     v_slot := greatest(now(), v_global, coalesce(v_chat.next_send_at, now()));
-    if v_slot > now() + v_max_wait then
+    if v_slot > now() + v_max_wait then  -- not reserved: it competes for a slot again when it comes back
       v_items := v_items || jsonb_build_object('id', v_n.id, 'outcome', 'defer',
-        'delay_seconds', ceil(extract(epoch from v_slot - now())));
+        'delay_seconds', greatest(1, ceil(extract(epoch from v_slot - now()))));
       continue;
     end if;
     v_global := v_slot + v_step;
