@@ -46,11 +46,11 @@ def run(pg: psycopg.Connection, queue: PushQueue, server: FakeTelegram, per_chat
             calls[function] += 1
         return real_rpc(function, params)
 
-    db.rpc = counting_rpc  # type: ignore[assignment]
+    db.rpc = counting_rpc
     try:
         seconds = drain_concurrently(queue, pg, workers=2)
     finally:
-        db.rpc = real_rpc  # type: ignore[assignment]
+        db.rpc = real_rpc
     sent = server.sent()
     stats = burst_stats(sent)
     batches = calls["notification_push_claim"]
