@@ -52,10 +52,10 @@ def _claim(ids: list[str]) -> dict[str, dict[str, Any]] | None:
         return None
 
 
-def _record(results: list[dict[str, Any]]) -> None:
+def _record(results: list[dict[str, Any]], flood_wait: int | None) -> None:
     for attempt in (1, 2):
         try:
-            db.rpc("notification_push_record", {"p_results": results})
+            db.rpc("notification_push_record", {"p_results": results, "p_flood_wait_seconds": flood_wait})
             return
         except Exception:
             # unrecorded sends stay SENDING and end as UNCERTAIN when their lease runs out: never sent twice
@@ -94,7 +94,6 @@ def _send_all(sends: list[dict[str, Any]], started: float, context: Any) -> dict
                 **base,
                 "outcome": result.outcome,
                 "message_id": result.message_id,
-                "retry_after": result.retry_after,
                 "error": result.error,
             }
         )
@@ -109,7 +108,7 @@ def _send_all(sends: list[dict[str, Any]], started: float, context: Any) -> dict
                 extra={"notification_id": item["id"], "outcome": result.outcome, "error": result.error},
             )
     if results:
-        _record(results)
+        _record(results, flood_wait)
     return actions
 
 

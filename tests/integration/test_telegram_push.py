@@ -203,7 +203,9 @@ def test_a_crash_between_send_and_record_is_bounded_by_the_lease(
     user = sign_in()
     notification = notify(clean, user.user["id"], "LOTTERY_WIN")
     with monkeypatch.context() as patch:
-        patch.setattr(consumer, "_record", lambda results: None)  # the container dies right after sendMessage
+        patch.setattr(
+            consumer, "_record", lambda results, flood_wait: None
+        )  # the container dies right after sendMessage
         consume([message(notification)])
     assert push_state(clean, notification) == ("SENDING", None)
     assert len(fake_telegram.sent()) == 1

@@ -250,6 +250,7 @@ begin
   insert into public.telegram_chats (telegram_id)
   select distinct u.telegram_id from public.notifications n join public.users u on u.id = n.user_id
    where n.id = any (p_ids)
+   order by 1
   on conflict do nothing;
   perform 1 from public.telegram_chats c
    where c.telegram_id in (select u.telegram_id from public.notifications n join public.users u on u.id = n.user_id
@@ -344,8 +345,10 @@ $$;
 
 -- ---------------------------------------------------------------- consumer: record a batch
 -- One round trip per SQS batch. p_results: [{id, merged_ids?, outcome: sent|retry|unreachable|failed, message_id?,
--- error?, retry_after?}]. Only SENDING rows move, so a late or repeated record changes nothing.
-create or replace function public.notification_push_record(p_results jsonb) returns jsonb
+-- error?}]. Only SENDING rows move, so a late or repeated record changes nothing. p_flood_wait_seconds: Telegram's
+-- 429 retry_after, which holds for the whole bot: no slot is handed out before it has passed.
+create or replace function public.notification_push_record(p_results jsonb, p_flood_wait_seconds integer default null)
+returns jsonb
 language plpgsql
 security definer
 set search_path = ''
@@ -357,8 +360,13 @@ declare
   v_telegram text;
   v_counts  jsonb := '{}'::jsonb;
 begin
-  if p_results is null or jsonb_typeof(p_results) <> 'array' or jsonb_array_length(p_results) > 100 then
+  if p_results is null or jsonb_typeof(p_results) <> 'array' or jsonb_array_length(p_results) > 100
+     or p_flood_wait_seconds not between 1 and 86400 then
     perform private.fail('VALIDATION_ERROR', 'results must be an array of at most 100', 400);
+  end if;
+  if p_flood_wait_seconds is not null then
+    update private.push_limiter
+       set next_at = greatest(next_at, now() + make_interval(secs => p_flood_wait_seconds));
   end if;
   for v_result in select * from jsonb_array_elements(p_results) loop
     v_outcome := v_result ->> 'outcome';
@@ -372,10 +380,6 @@ begin
     elsif v_outcome = 'retry' then
       update public.notifications set push_status = 'PENDING', push_error = left(v_result ->> 'error', 200)
        where id = any (v_ids) and push_status = 'SENDING';
-      if (v_result ->> 'retry_after') is not null then  -- Telegram's flood wait holds for the whole bot
-        update private.push_limiter
-           set next_at = greatest(next_at, now() + make_interval(secs => (v_result ->> 'retry_after')::integer));
-      end if;
     elsif v_outcome = 'unreachable' then
       select u.telegram_id into v_telegram from public.notifications n join public.users u on u.id = n.user_id
        where n.id = v_ids[1];

@@ -74,7 +74,7 @@ def requeue(notification_id: str, delay_seconds: int) -> bool:
     return outbox.send(QUEUE_URL_ENV, [message_body(notification_id)], delay_seconds) == 1
 
 
-def republish_stale(limit: int = 500) -> int:
+def republish_stale(limit: int = 2000) -> int:
     """Re-sends PENDING notifications whose publish was lost (the scheduled job, every minute)."""
     return outbox.republish(
         QUEUE_URL_ENV,
