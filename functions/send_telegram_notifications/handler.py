@@ -62,9 +62,10 @@ def _record(results: list[dict[str, Any]], flood_wait: int | None) -> None:
             logger.exception("notification record failed", extra={"attempt": attempt, "results": len(results)})
 
 
-def _send_all(sends: list[dict[str, Any]], started: float, context: Any) -> dict[str, Action]:
-    """`started`: taken just before the claim, so slot times (delays from the database's now()) are never early by
-    more than the claim request's way to PostgreSQL."""
+def _send_all(sends: list[dict[str, Any]], started: float, claimed: float, context: Any) -> dict[str, Action]:
+    """Slots are delays from the database's now() during the claim, which lies between `started` (just before the
+    claim request) and `claimed` (its answer): sends wait from `started` (never early), lateness counts from
+    `claimed` (a slow claim round trip is not the container's lateness)."""
     actions: dict[str, Action] = {}
     results: list[dict[str, Any]] = []
     flood_wait: int | None = None
@@ -77,7 +78,7 @@ def _send_all(sends: list[dict[str, Any]], started: float, context: Any) -> dict
             actions[item["id"]] = Action(ok=True, requeue_after=delay)
             continue
         time.sleep(wait)
-        if time.monotonic() - (started + int(item["delay_ms"]) / 1000) > LATE_TOLERANCE_SECONDS:
+        if time.monotonic() - (claimed + int(item["delay_ms"]) / 1000) > LATE_TOLERANCE_SECONDS:
             results.append({**base, "outcome": "retry", "error": "LATE"})
             actions[item["id"]] = Action(ok=True, requeue_after=1)
             continue
@@ -123,9 +124,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             ids.append(notification_id)
     started = time.monotonic()
     claimed = _claim(ids) if ids else {}
+    claimed_at = time.monotonic()
     actions: dict[str, Action] = {}
     if claimed is not None:
-        actions = _send_all([i for i in claimed.values() if i["outcome"] == "send"], started, context)
+        sends = [i for i in claimed.values() if i["outcome"] == "send"]
+        actions = _send_all(sends, started, claimed_at, context)
         for notification_id, item in claimed.items():
             if item["outcome"] == "skip":
                 actions[notification_id] = Action(ok=True)
