@@ -3,6 +3,7 @@
     luckymart-admin --local deposits list --status PENDING
     luckymart-admin --stage prod deposits approve 7d7c…  --note "checked the bank statement"
     luckymart-admin bootstrap --local --username root
+    luckymart-admin --stage prod telegram set-webhook --url https://…/   (bot token and secret from SSM)
 
 The admin token comes from LUCKYMART_ADMIN_TOKEN (preferred: it stays out of shell history) or --token; it is
 never printed or logged. Exit status: 0 done, 1 the function refused or failed, 2 bad usage, 3 the target could
@@ -113,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--username", required=True, help="3-64 of a-z 0-9 _ . -")
     boot.add_argument("--database-url", help="postgresql://… (default: $DATABASE_URL)")
     boot.set_defaults(command=None)
+    from luckymart_cli import telegram
+
+    telegram.add_parser(groups, [_target_options(shared=False)])
     verbs: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
     for command in COMMANDS:
         if command.group not in verbs:
@@ -207,6 +211,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     try:
         if args.command is None:
             return run_bootstrap(args, out, err)
+        if args.command == "telegram":
+            from luckymart_cli import telegram
+
+            return telegram.run(args, out, err)
         return run_action(args, out, err)
     except _Usage as problem:
         parser.print_usage(err)

@@ -28,6 +28,7 @@ GRANTED_BY_GROUP = {
     "lotteries": {"OPERATIONS"},
     "shipping": {"OPERATIONS"},
     "showoffs": {"OPERATIONS"},
+    "notifications": {"OPERATIONS"},
     "admins": set(),
     "audit": set(),
 }

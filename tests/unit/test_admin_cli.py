@@ -76,6 +76,7 @@ CONTRACT: dict[str, tuple[str, set[str]]] = {
     "admins.rotate_token": ("admin-accounts", {"username"}),
     # added by this branch (SUPER_ADMIN only): the audit log reader
     "audit.list": ("admin-accounts", {"username", "action", "outcome", "limit", "offset"}),
+    "notifications.broadcast": ("admin-notifications", {"audience", "text_i18n", "button", "dry_run"}),
 }
 
 TOKEN = "lma_unit-test-token-never-printed"
