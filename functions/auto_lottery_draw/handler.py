@@ -1,14 +1,15 @@
 """auto-lottery-draw: invoked every minute by an EventBridge schedule (no URL, no token). Opens lotteries whose
 start_time has come, cancels and refunds those still on sale past end_time, draws every SOLD_OUT lottery
-whose draw_time has passed, re-publishes commission outbox rows still unprocessed after a minute, and deletes
-one bounded batch of expired sessions, old idempotency keys, processed outbox rows and old read notifications.
+whose draw_time has passed, re-publishes commission outbox rows still unprocessed after a minute and pushable
+notifications whose publish was lost, and deletes one bounded batch of expired sessions, old idempotency keys,
+processed outbox rows and old read notifications.
 Overlapping invocations are safe: each claim is a conditional UPDATE (or `skip locked` for the outbox)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from luckymart import commission_queue, db, draws
+from luckymart import commission_queue, db, draws, notification_queue
 from luckymart.log import logger
 
 
@@ -38,6 +39,7 @@ def _run() -> dict[str, Any]:
         "failed": failed,
         "commissions_republished": commission_queue.republish_stale(),
         "retention": _retention_sweep(),
+        "notifications_republished": notification_queue.republish_stale(),
     }
     logger.info("scheduler run", extra=result)
     return result
