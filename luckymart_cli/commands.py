@@ -80,6 +80,7 @@ PRIZES = "admin-prizes"
 USERS = "admin-users"
 COMMISSIONS = "admin-commissions"
 ACCOUNTS = "admin-accounts"
+NOTIFICATIONS = "admin-notifications"
 
 COMMANDS: tuple[Command, ...] = (
     # ------------------------------------------------------------- deposits and withdrawals (FINANCE)
@@ -484,6 +485,20 @@ COMMANDS: tuple[Command, ...] = (
         ),
         "read the audit log, newest first",
         ("id", "created_at", "admin", "action", "target_id", "outcome", "error_code"),
+    ),
+    # ------------------------------------------------------------- Telegram broadcast (OPERATIONS)
+    Command(
+        "notifications.broadcast",
+        NOTIFICATIONS,
+        (
+            Param("audience", required=True, help="all | active_days:N | lottery:<id>"),
+            Param(
+                "text_i18n", "json", required=True, help='JSON object, e.g. \'{"ru": "…", "tg": "…", "en": "…"}\''
+            ),
+            Param("button", "json", help='JSON, e.g. \'{"path": "/lottery/<id>", "text_i18n": {"ru": "…"}}\''),
+            Param("dry_run", "bool", help="only count the recipients"),
+        ),
+        "push a message to an audience in Telegram (counts first with --dry-run)",
     ),
 )
 

@@ -4,6 +4,7 @@
     luckymart-admin --stage prod deposits approve 7d7c…  --note "checked the bank statement"
     luckymart-admin bootstrap --local --username root
     luckymart-admin --local ledger list --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z --csv > nov.csv
+    luckymart-admin --stage prod telegram set-webhook --url https://…/   (bot token and secret from SSM)
 
 Every list is newest first and pages alike: --limit 1-200 (default 50), --offset; --csv fetches every page.
 
@@ -144,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     health.set_defaults(command="health")
     legacy_cli.add_parser(groups)
+
+    from luckymart_cli import telegram
+
+    telegram.add_parser(groups, [_target_options(shared=False)])
     verbs: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
     for command in COMMANDS:
         if command.group not in verbs:
@@ -298,6 +303,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return run_bootstrap(args, out, err)
         if args.command == "health":
             return run_health(args, out, err)
+        if args.command == "telegram":
+            from luckymart_cli import telegram
+
+            return telegram.run(args, out, err)
         return run_action(args, out, err)
     except _Usage as problem:
         parser.print_usage(err)

@@ -1,7 +1,8 @@
 """auto-lottery-draw: invoked every minute by an EventBridge schedule (no URL, no token). Opens lotteries whose
 start_time has come, cancels and refunds those still on sale past end_time, draws every SOLD_OUT lottery
-whose draw_time has passed, re-publishes commission outbox rows still unprocessed after a minute, and deletes
-one bounded batch of expired sessions, old idempotency keys, processed outbox rows and old read notifications.
+whose draw_time has passed, re-publishes commission outbox rows still unprocessed after a minute and pushable
+notifications whose publish was lost, and deletes one bounded batch of expired sessions, old idempotency keys,
+processed outbox rows and old read notifications.
 Overlapping invocations are safe: each claim is a conditional UPDATE (or `skip locked` for the outbox).
 
 Every run ends with `ops_scheduler_tick`: it records the run (`luckymart-admin health` shows it) and returns the
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from luckymart import commission_queue, db, draws, metrics, tracing
+from luckymart import commission_queue, db, draws, metrics, notification_queue, tracing
 from luckymart.log import lambda_context, logger
 
 FUNCTION = "auto-lottery-draw"
@@ -50,6 +51,7 @@ def _run() -> dict[str, Any]:
         "failed": failed,
         "commissions_republished": commission_queue.republish_stale(),
         "retention": _retention_sweep(),
+        "notifications_republished": notification_queue.republish_stale(),
     }
     backlog = db.rpc(
         "ops_scheduler_tick",

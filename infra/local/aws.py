@@ -1,7 +1,8 @@
 """Local AWS for `make dev` and the soak test: one moto server (real S3 and SQS APIs over HTTP) with the uploads
-bucket and the commission queue + dead-letter queue (redrive after 5 receives), an SQS poller that invokes
-process-commissions with real SQS event shapes and deletes what succeeded (like the Lambda event source
-mapping), and a scheduler that invokes auto-lottery-draw with an EventBridge event."""
+bucket, the commission queue and the notification queue, each with its dead-letter queue (redrive after 5
+receives), SQS pollers that invoke process-commissions / send-telegram-notifications with real SQS event shapes
+and delete what succeeded (like the Lambda event source mapping), and a scheduler that invokes auto-lottery-draw
+with an EventBridge event."""
 
 from __future__ import annotations
 
@@ -30,7 +31,29 @@ LOCAL_AWS_ENV = (
     "UPLOADS_BUCKET",
     "COMMISSION_QUEUE_URL",
     "COMMISSION_DLQ_URL",
+    "NOTIFICATION_QUEUE_URL",
+    "NOTIFICATION_DLQ_URL",
 )
+
+NOTIFICATION_VISIBILITY_SECONDS = 60  # longer than a consumer batch that waits for its rate-limit slots
+
+
+@dataclass(frozen=True)
+class LocalQueue:
+    url: str
+    dlq_url: str
+    arn: str
+
+
+def _create_queue(sqs: Any, name: str, visibility_timeout: int) -> LocalQueue:
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
+    url = sqs.create_queue(
+        QueueName=name, Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": str(visibility_timeout)}
+    )["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return LocalQueue(url, dlq_url, arn)
 
 
 @dataclass
@@ -39,6 +62,7 @@ class LocalAws:
     queue_url: str
     dlq_url: str
     queue_arn: str
+    notifications: LocalQueue
     stop: threading.Event = field(default_factory=threading.Event)
     # fault injection hook for the soak: deliver each batch twice before deleting it
     duplicate_deliveries: Callable[[], bool] = field(default=lambda: False)
@@ -51,9 +75,17 @@ class LocalAws:
 
         return boto3.client("sqs", region_name=LOCAL_REGION, endpoint_url=self.endpoint)
 
-    def poll_once(self, consumer: Callable[[dict[str, Any], Any], dict[str, Any]], sqs: Any) -> int:
+    def poll_once(
+        self,
+        consumer: Callable[[dict[str, Any], Any], dict[str, Any]],
+        sqs: Any,
+        queue: LocalQueue | None = None,
+        function_name: str = "process-commissions",
+        timeout_ms: int = 30000,
+    ) -> int:
+        queue = queue or LocalQueue(self.queue_url, self.dlq_url, self.queue_arn)
         messages = sqs.receive_message(
-            QueueUrl=self.queue_url,
+            QueueUrl=queue.url,
             MaxNumberOfMessages=10,
             WaitTimeSeconds=1,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
@@ -67,12 +99,12 @@ class LocalAws:
                 m["MessageId"],
                 m["ReceiptHandle"],
                 int(m.get("Attributes", {}).get("ApproximateReceiveCount", 1)),
-                self.queue_arn,
+                queue.arn,
                 message_attributes=m.get("MessageAttributes"),
             )
             for m in messages
         ]
-        context = LocalContext(function_name="process-commissions", timeout_ms=30000)
+        context = LocalContext(function_name=function_name, timeout_ms=timeout_ms)
         response = consumer({"Records": records}, context)
         if self.duplicate_deliveries():
             response = consumer({"Records": records}, context)
@@ -80,22 +112,32 @@ class LocalAws:
         failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
         for message in messages:
             if message["MessageId"] not in failed:
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
         self.delivered += len(records)
         return len(records)
 
     def run_poller(self) -> threading.Thread:
-        consumer = importlib.import_module("functions.process_commissions.handler").handler
+        """Polls the commission queue into process-commissions."""
+        return self._run_poller("process_commissions", None, 30000)
+
+    def run_notification_poller(self) -> threading.Thread:
+        """Polls the notification queue into send-telegram-notifications (one poller: the rate-limit slots come
+        from SQL anyway, so more pollers would only wait for them)."""
+        return self._run_poller("send_telegram_notifications", self.notifications, 60000)
+
+    def _run_poller(self, folder: str, queue: LocalQueue | None, timeout_ms: int) -> threading.Thread:
+        consumer = importlib.import_module(f"functions.{folder}.handler").handler
         sqs = self._sqs()
+        name = folder.replace("_", "-")
 
         def loop() -> None:
             while not self.stop.is_set():
                 try:
-                    self.poll_once(consumer, sqs)
+                    self.poll_once(consumer, sqs, queue, name, timeout_ms)
                 except Exception:  # the event source keeps polling whatever one batch did
-                    logger.exception("local SQS poll failed")
+                    logger.exception("local SQS poll failed", extra={"function": name})
 
-        thread = threading.Thread(target=loop, name="sqs-poller", daemon=True)
+        thread = threading.Thread(target=loop, name=f"sqs-poller-{name}", daemon=True)
         thread.start()
         return thread
 
@@ -124,20 +166,16 @@ def local_aws(port: int | None = None, visibility_timeout: int = 5) -> Iterator[
     os.environ["AWS_ENDPOINT_URL_SQS"] = endpoint
     os.environ["AWS_DEFAULT_REGION"] = LOCAL_REGION  # boto3 clients without an explicit region (the Lambdas')
     sqs = boto3.client("sqs", region_name=LOCAL_REGION, endpoint_url=endpoint)
-    dlq_url = sqs.create_queue(QueueName="luckymart-local-commissions-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
-    queue_url = sqs.create_queue(
-        QueueName="luckymart-local-commissions",
-        Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": str(visibility_timeout)},
-    )["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    os.environ["COMMISSION_QUEUE_URL"] = queue_url
-    os.environ["COMMISSION_DLQ_URL"] = dlq_url
-    from luckymart import commission_queue
+    commissions = _create_queue(sqs, "luckymart-local-commissions", visibility_timeout)
+    notifications = _create_queue(sqs, "luckymart-local-notifications", NOTIFICATION_VISIBILITY_SECONDS)
+    os.environ["COMMISSION_QUEUE_URL"] = commissions.url
+    os.environ["COMMISSION_DLQ_URL"] = commissions.dlq_url
+    os.environ["NOTIFICATION_QUEUE_URL"] = notifications.url
+    os.environ["NOTIFICATION_DLQ_URL"] = notifications.dlq_url
+    from luckymart import outbox
 
-    commission_queue.reset()
-    aws = LocalAws(endpoint, queue_url, dlq_url, queue_arn)
+    outbox.reset()
+    aws = LocalAws(endpoint, commissions.url, commissions.dlq_url, commissions.arn, notifications)
     aws.env = {name: os.environ[name] for name in LOCAL_AWS_ENV if name in os.environ}
     try:
         yield aws

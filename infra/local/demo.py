@@ -15,6 +15,7 @@ from infra.local.stack import Stack
 DEMO_USERS = (
     {"id": 100001, "first_name": "Dilnoza", "username": "demo_dilnoza", "language_code": "ru"},
     {"id": 100002, "first_name": "Rustam", "username": "demo_rustam", "language_code": "tg"},
+    {"id": 100003, "first_name": "Wei", "username": "demo_wei", "language_code": "zh"},  # has blocked the bot
 )
 
 

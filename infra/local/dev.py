@@ -1,7 +1,8 @@
 """`make dev`: the whole system on this machine with demo data, until Ctrl-C.
 
 Starts a fresh PostgreSQL + PostgREST (infra/local/stack.py), the gateway on http://127.0.0.1:54321, local AWS
-(moto S3 + SQS with its DLQ, an SQS poller feeding process-commissions, a scheduler invoking auto-lottery-draw),
+(moto S3 + SQS with DLQs, pollers feeding process-commissions and send-telegram-notifications, a scheduler invoking
+auto-lottery-draw), the fake Telegram Bot API (infra/local/telegram_fake.py; prints every message it "sends"),
 signs in demo users, opens demo lotteries and prints how to call everything. Data lives in .run/dev and is thrown
 away on the next start.
 
@@ -25,7 +26,10 @@ from infra.local.aws import local_aws
 from infra.local.gateway import Gateway
 from infra.local.secrets import local_secrets
 from infra.local.stack import ROOT, Stack, free_port, require_free
+from infra.local.telegram_fake import FakeTelegram
 from luckymart import config
+
+BLOCKED_DEMO_CHAT = 100003  # this demo user "blocked the bot": pushes to it end as unreachable
 
 # EventBridge runs auto-lottery-draw every minute on AWS; locally every few seconds, so a demo draw is quick.
 SCHEDULE_SECONDS = float(os.environ.get("LOCAL_SCHEDULE_SECONDS", "10"))
@@ -38,11 +42,12 @@ class Ports:
     rest: int = 54330
     rest_admin: int = 54331
     aws: int = 54340
+    telegram: int = 54350
 
     @classmethod
     def free(cls) -> Ports:
         ports: set[int] = set()
-        while len(ports) < 5:  # the kernel may hand the same free port out twice in a row
+        while len(ports) < 6:  # the kernel may hand the same free port out twice in a row
             ports.add(free_port())
         return cls(*sorted(ports))
 
@@ -57,6 +62,7 @@ def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
         (ports.rest, "PostgREST"),
         (ports.rest_admin, "PostgREST admin"),
         (ports.aws, "S3 + SQS (moto)"),
+        (ports.telegram, "fake Telegram Bot API"),
     ):
         require_free(port, what)
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -80,6 +86,11 @@ def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
         # EMF metric lines (luckymart.metrics) would interleave every request in this terminal; opt in with
         # POWERTOOLS_METRICS_DISABLED=false make dev
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+        telegram = FakeTelegram(os.environ["TELEGRAM_BOT_TOKEN"], ports.telegram, echo=True)
+        telegram.serve_in_thread()
+        telegram.block(BLOCKED_DEMO_CHAT)
+        os.environ["TELEGRAM_API_BASE_URL"] = telegram.base_url
+        os.environ.setdefault("MINI_APP_URL", "https://miniapp.luckymart.local")
         config.reset()
         with local_aws(ports.aws) as aws:
             aws_file = run_dir / "aws.json"  # `luckymart-admin --local` reads the queue URLs from here
@@ -88,17 +99,26 @@ def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
             gateway = Gateway(ports.api, ports.rest)
             gateway.serve_in_thread()
             aws.run_poller()
+            aws.run_notification_poller()
             aws.run_scheduler(SCHEDULE_SECONDS)
             from infra.local.demo import seed_demo
 
             print(seed_demo(stack), flush=True)
             print(f"  SQS queue       {aws.queue_url}  (polled into process-commissions)", flush=True)
             print(
+                f"  SQS queue       {aws.notifications.url}  (polled into send-telegram-notifications)", flush=True
+            )
+            print(
                 f"  handlers use    {stack.rest_url}  (PostgREST directly, as Lambda reaches Supabase)", flush=True
             )
             print(f"  scheduler       auto-lottery-draw every {SCHEDULE_SECONDS:g} s", flush=True)
             # the demo admin above is OPERATIONS; bootstrap is allowed while no SUPER_ADMIN exists
             print("  SUPER_ADMIN     luckymart-admin bootstrap --local --username root", flush=True)
+            print(
+                f"  Telegram (fake) {telegram.base_url}/bot<token>/<method>  (calls: {telegram.base_url}/calls; "
+                f"chat {BLOCKED_DEMO_CHAT} has blocked the bot)",
+                flush=True,
+            )
             while not stopping.is_set():
                 time.sleep(0.5)
     except KeyboardInterrupt:

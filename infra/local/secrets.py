@@ -33,6 +33,7 @@ def local_secrets(run_dir: Path) -> dict[str, str]:
         "REFERRAL_PEPPER": lambda: secrets.token_hex(32),
         "REFERRAL_CODE_KEY": lambda: secrets.token_hex(32),
         "ORIGIN_SECRET": lambda: secrets.token_urlsafe(32),  # the gateway sends it like CloudFront's origin header
+        "TELEGRAM_WEBHOOK_SECRET": lambda: secrets.token_urlsafe(32),  # Telegram echoes it in every webhook call
     }
     missing = {name: make() for name, make in wanted.items() if name not in values}
     if missing:

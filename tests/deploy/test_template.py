@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,16 +23,16 @@ USER_FUNCTIONS = {
     "get-my-prizes",
     "request-shipping", "create-resale", "list-resale-items", "purchase-resale", "cancel-resale",
     "get-user-referral-stats", "get-invited-users", "create-showoff", "list-showoffs", "like-showoff",
-    "get-notifications", "mark-notifications-read", "list-lotteries", "get-lottery",
+    "get-notifications", "mark-notifications-read", "list-lotteries", "get-lottery", "telegram-webhook",
 }  # fmt: skip
-SYSTEM_FUNCTIONS = {"auto-lottery-draw", "process-commissions"}
+SYSTEM_FUNCTIONS = {"auto-lottery-draw", "process-commissions", "send-telegram-notifications"}
 ADMIN_FUNCTIONS = {
     "admin-finance", "admin-lotteries", "draw-lottery", "admin-prizes", "admin-users", "admin-commissions",
-    "admin-accounts", "admin-ops",
+    "admin-accounts", "admin-ops", "admin-notifications",
 }  # fmt: skip
 SHARED_ENV = {
     "STAGE", "SUPABASE_URL", "CORS_ALLOWED_ORIGINS", "SSM_PARAMETER_PREFIX", "LOG_LEVEL",
-    "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "NOTIFICATION_QUEUE_URL",
 }  # fmt: skip
 # Secrets each function may read besides its class's database key; everything else is denied by omission.
 EXTRA_SECRETS = {
@@ -40,11 +41,17 @@ EXTRA_SECRETS = {
     "auto-lottery-draw": {"fairdraw_signing_key", "seed_encryption_key"},
     "draw-lottery": {"fairdraw_signing_key", "seed_encryption_key"},
     "admin-lotteries": {"fairdraw_signing_key", "seed_encryption_key"},
+    "send-telegram-notifications": {"telegram_bot_token"},
+    "telegram-webhook": {"telegram_bot_token", "telegram_webhook_secret"},
 }
 # what X-Ray tracing adds to every role when the stage turns it on (config `tracing`)
 XRAY_GRANTS = {("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*")}
 # the purchase enqueues, the draws release a lottery's commissions, the scheduled job and the DLQ replay re-send
 COMMISSION_PUBLISHERS = {"lottery-purchase", "auto-lottery-draw", "draw-lottery", "admin-commissions"}
+# functions whose SQL creates pushable notifications (published after commit), and the consumer's re-enqueue
+NOTIFICATION_PUBLISHERS = (ADMIN_FUNCTIONS - {"admin-commissions"}) | {
+    "auto-lottery-draw", "process-commissions", "purchase-resale", "send-telegram-notifications",
+}  # fmt: skip
 ALLOWED_HEADERS = {
     "authorization",
     "x-client-info",
@@ -135,8 +142,15 @@ def test_the_schedule_invokes_auto_lottery_draw_every_minute(tpl: Template) -> N
     assert tpl.function_of(invoke["FunctionName"]) == tpl.functions["auto-lottery-draw"].logical_id
 
 
+def _mapping_of(tpl: Template, function: str) -> dict[str, Any]:
+    mappings = [m["Properties"] for m in tpl.of_type("AWS::Lambda::EventSourceMapping").values()]
+    assert len(mappings) == 2
+    (mapping,) = [m for m in mappings if tpl.function_of(m["FunctionName"]) == tpl.functions[function].logical_id]
+    return mapping
+
+
 def test_commission_queue_feeds_process_commissions_with_partial_batch_failures(tpl: Template) -> None:
-    (mapping,) = [m["Properties"] for m in tpl.of_type("AWS::Lambda::EventSourceMapping").values()]
+    mapping = _mapping_of(tpl, "process-commissions")
     consumer = tpl.functions["process-commissions"]
     assert tpl.function_of(mapping["FunctionName"]) == consumer.logical_id
     assert render(mapping["EventSourceArn"]) == "{CommissionQueue.Arn}"
@@ -154,19 +168,34 @@ def test_commission_queue_feeds_process_commissions_with_partial_batch_failures(
     assert dead_letters["MessageRetentionPeriod"] > queue["MessageRetentionPeriod"]
 
 
-def test_an_alarm_fires_when_the_dead_letter_queue_is_not_empty(tpl: Template) -> None:
-    (alarm,) = [
-        a["Properties"]
-        for a in tpl.of_type("AWS::CloudWatch::Alarm").values()
-        if "CommissionDeadLetterQueue" in str(a["Properties"].get("Dimensions"))
-    ]
-    assert alarm["Namespace"] == "AWS/SQS"
-    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
-    assert alarm["Dimensions"] == [
-        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["CommissionDeadLetterQueue", "QueueName"]}}
-    ]
-    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
-    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+def test_notification_queue_feeds_the_telegram_consumer_with_partial_batch_failures(tpl: Template) -> None:
+    mapping = _mapping_of(tpl, "send-telegram-notifications")
+    consumer = tpl.functions["send-telegram-notifications"]
+    assert render(mapping["EventSourceArn"]) == "{NotificationQueue.Arn}"
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BatchSize"] == 10 and mapping["ScalingConfig"]["MaximumConcurrency"] == 2
+    assert "ReservedConcurrentExecutions" not in consumer.properties  # would throttle and dead-letter good pushes
+    queue = tpl.resources["NotificationQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * consumer.properties["Timeout"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["NotificationDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert consumer.environment["MINI_APP_URL"].startswith("https://")
+
+
+def test_an_alarm_fires_when_a_dead_letter_queue_is_not_empty(tpl: Template) -> None:
+    for queue in ("CommissionDeadLetterQueue", "NotificationDeadLetterQueue"):
+        (alarm,) = [
+            a["Properties"]
+            for a in tpl.of_type("AWS::CloudWatch::Alarm").values()
+            if queue in str(a["Properties"].get("Dimensions"))
+        ]
+        assert alarm["Namespace"] == "AWS/SQS"
+        assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+        assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
 
 
 def test_no_iam_statement_has_a_wildcard_resource_or_action(tpl: Template) -> None:
@@ -195,9 +224,10 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
         assert secrets == own_key | EXTRA_SECRETS.get(fn.name, set()) | front_door, fn.name
         assert _allowed(grants, "sqs:SendMessage") == (
             {"{CommissionQueue.Arn}"} if fn.name in COMMISSION_PUBLISHERS else set()
-        ), fn.name
+        ) | ({"{NotificationQueue.Arn}"} if fn.name in NOTIFICATION_PUBLISHERS else set()), fn.name
         assert _allowed(grants, "sqs:ReceiveMessage") == {
             "process-commissions": {"{CommissionQueue.Arn}"},
+            "send-telegram-notifications": {"{NotificationQueue.Arn}"},
             "admin-commissions": {"{CommissionDeadLetterQueue.Arn}"},
         }.get(fn.name, set()), fn.name
         assert _allowed(grants, "s3:PutObject") == (
@@ -240,6 +270,8 @@ def test_functions_read_configuration_from_the_environment_and_secrets_from_ssm(
     for name in COMMISSION_PUBLISHERS:
         assert functions[name].environment["COMMISSION_QUEUE_URL"] == {"Ref": "CommissionQueue"}
     assert functions["admin-commissions"].environment["COMMISSION_DLQ_URL"] == {"Ref": "CommissionDeadLetterQueue"}
+    for fn in functions.values():
+        assert fn.environment["NOTIFICATION_QUEUE_URL"] == {"Ref": "NotificationQueue"}, fn.name
     # the public verifier publishes the operator's public key from config, with no access to the private key
     assert functions["verify-draw"].environment["FAIRDRAW_PUBLIC_KEY"] == config["fairdrawPublicKey"]
     assert functions["verify-draw"].environment["RECEIPT_PUBLIC_KEY"] == config["receiptPublicKey"]

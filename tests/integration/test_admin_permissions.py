@@ -33,7 +33,7 @@ GRANTED_BY_GROUP = {
     "shipping": {"OPERATIONS"},
     "showoffs": {"OPERATIONS"},
     "resales": {"OPERATIONS"},
-    "broadcasts": {"OPERATIONS"},
+    "notifications": {"OPERATIONS"},
     "admins": set(),
     "audit": set(),
     "config": set(),

@@ -17,9 +17,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
 CLASSES = ("user", "system", "admin")
 SYSTEM = {
     "lottery_scheduler_due", "lottery_expire", "lottery_draw_claim", "commission_outbox_claim_stale",
-    "process_commissions", "retention_sweep", "ops_scheduler_tick",
+    "process_commissions", "retention_sweep", "notification_push_claim", "notification_push_record",
+    "ops_scheduler_tick",
 }  # fmt: skip
-DRAW_STEPS = {"lottery_draw_ticket", "lottery_draw_complete"}  # scheduler and draw-lottery (admin)
+# scheduler and draw-lottery (admin); the notification outbox claim also publishes a draw's or broadcast's fan-out
+DRAW_STEPS = {"lottery_draw_ticket", "lottery_draw_complete", "notification_outbox_claim"}
 # User-class functions that take no session: public reads and the sign-in itself.
 PUBLIC_USER_FUNCTIONS = {
     "get_ticket_proofs",
@@ -28,6 +30,7 @@ PUBLIC_USER_FUNCTIONS = {
     "list_resale_items",
     "verify_draw",
     "list_showoffs",
+    "telegram_bot_command",  # the bot's webhook: Telegram's secret header is its authentication
 }
 
 

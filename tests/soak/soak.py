@@ -359,12 +359,20 @@ class Soak:
         """After the load: the outbox re-publishes what was lost (its minute is time-warped), the consumer pays
         it and the scheduler draws what sold out. Bounded in time."""
         deadline = time.monotonic() + 90
+        left: Any = None
         while time.monotonic() < deadline:
             with self._lock:
-                self.pg.execute(
-                    "update commission_outbox set created_at = now() - interval '2 minutes', "
-                    "published_at = null where processed_at is null"
-                )
+                # rows locked in order_id order, as the draw's re-arm (private.rearm_commissions) locks them; a
+                # consumer batch locks its own order, so a deadlock is still possible: the next round retries
+                try:
+                    self.pg.execute(
+                        "update commission_outbox x set created_at = now() - interval '2 minutes', "
+                        "published_at = null from (select order_id from commission_outbox "
+                        "where processed_at is null order by order_id for update) o where x.order_id = o.order_id"
+                    )
+                except psycopg.errors.DeadlockDetected:
+                    time.sleep(0.2)
+                    continue
                 self.pg.execute("update lotteries set draw_time = now() where status = 'SOLD_OUT'")
                 # a draw whose backend was killed mid-way is re-claimed after 5 minutes: age its claim (with
                 # triggers off, since the touch trigger would reset updated_at)

@@ -128,6 +128,7 @@ CONTRACT: dict[str, tuple[str, set[str]]] = {
     "admins.set_role": ("admin-accounts", {"username", "role"}),
     "config.show": ("admin-accounts", {"key"}),
     "config.set": ("admin-accounts", {"key", "value"}),
+    "notifications.broadcast": ("admin-notifications", {"audience", "text_i18n", "button", "dry_run"}),
 }
 
 TOKEN = "lma_unit-test-token-never-printed"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from luckymart import commission_queue
+from luckymart import outbox
 from luckymart.commission_queue import PoisonMessage, message_body, parse_message, publish_after_commit
 
 pytestmark = pytest.mark.unit
@@ -29,11 +29,11 @@ def test_anything_else_is_poison(body: str) -> None:
 
 def test_publish_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     class Broken:
-        def send_message(self, **_: Any) -> None:
+        def send_message_batch(self, **_: Any) -> None:
             raise ConnectionError("sqs is down")
 
     monkeypatch.delenv("COMMISSION_QUEUE_URL", raising=False)
     assert publish_after_commit(ORDER) is False  # not configured
     monkeypatch.setenv("COMMISSION_QUEUE_URL", "https://sqs.example/queue")
-    monkeypatch.setattr(commission_queue, "sqs_client", Broken)
+    monkeypatch.setattr(outbox, "sqs_client", Broken)
     assert publish_after_commit(ORDER) is False

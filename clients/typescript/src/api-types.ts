@@ -494,6 +494,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/functions/v1/telegram-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Telegram bot webhook: /start [ref_<code>], /help, /language (header X-Telegram-Bot-Api-Secret-Token) */
+        post: operations["telegram_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/functions/v1/validate-session": {
         parameters: {
             query?: never;
@@ -2078,6 +2095,49 @@ export interface components {
             /** Wallets */
             wallets: components["schemas"]["Wallet"][];
         };
+        /** TelegramChat */
+        TelegramChat: {
+            /** Id */
+            id: number;
+            /** Type */
+            type: string;
+        };
+        /** TelegramMessage */
+        TelegramMessage: {
+            chat: components["schemas"]["TelegramChat"];
+            /** @default null */
+            from?: components["schemas"]["TelegramUser"] | null;
+            /**
+             * Text
+             * @default null
+             */
+            text?: string | null;
+        };
+        /** TelegramUser */
+        TelegramUser: {
+            /** Id */
+            id: number;
+            /**
+             * Language Code
+             * @default null
+             */
+            language_code?: string | null;
+        };
+        /** TelegramWebhookResult */
+        TelegramWebhookResult: {
+            /**
+             * Command
+             * @default null
+             */
+            command?: string | null;
+            /** Handled */
+            handled: boolean;
+            /**
+             * Reply
+             * @default null
+             */
+            reply?: string | null;
+        };
         /** Ticket */
         Ticket: {
             /** Buyer Ref */
@@ -2198,6 +2258,13 @@ export interface components {
              * @default null
              */
             wallet_type?: ("BALANCE" | "LUCKY_COIN" | "BONUS") | null;
+        };
+        /** Update */
+        Update: {
+            /** @default null */
+            message?: components["schemas"]["TelegramMessage"] | null;
+            /** Update Id */
+            update_id: number;
         };
         /** UploadBody */
         UploadBody: {
@@ -5882,6 +5949,88 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["ShippingRequested"];
+                        /** @constant */
+                        success: true;
+                    };
+                };
+            };
+            /** @description VALIDATION_ERROR: the request is malformed; nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED or SESSION_EXPIRED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND (also for other users' objects) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL: details hold only a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    telegram_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Update"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["TelegramWebhookResult"];
                         /** @constant */
                         success: true;
                     };

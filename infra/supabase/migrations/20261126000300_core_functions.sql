@@ -26,6 +26,8 @@ as $$ select value from public.system_config where key = p_key $$;
 --   admin_*                                   -> luckymart_admin  (admin Lambdas, IAM invoke + admin token)
 --   the explicit system list below            -> luckymart_system (scheduler, queue consumer)
 --   lottery_draw_ticket, lottery_draw_complete -> both: a draw is completed by the scheduler or by draw-lottery
+--   notification_outbox_claim                 -> both: the scheduler's re-publish, and the after-commit publish of a
+--                                                draw's or a broadcast's fan-out (more than 50 rows, luckymart.db)
 --   every other public function               -> luckymart_user   (the public Function URLs)
 -- A new system function must be added to the list: until then it is user-class, and the catalog test
 -- (tests/security/test_function_roles.py) fails for any user-class function without p_session that is not a
@@ -36,9 +38,12 @@ set search_path = ''
 as $$
   select case
     when p_name like 'admin\_%' then array['luckymart_admin']
-    when p_name in ('lottery_draw_ticket', 'lottery_draw_complete') then array['luckymart_system', 'luckymart_admin']
+    when p_name in ('lottery_draw_ticket', 'lottery_draw_complete', 'notification_outbox_claim')
+      then array['luckymart_system', 'luckymart_admin']
     when p_name in ('lottery_scheduler_due', 'lottery_expire', 'lottery_draw_claim', 'commission_outbox_claim_stale',
-                    'process_commissions', 'retention_sweep', 'ops_scheduler_tick') then array['luckymart_system']
+                    'process_commissions', 'retention_sweep', 'notification_push_claim', 'notification_push_record',
+                    'ops_scheduler_tick')
+      then array['luckymart_system']
     else array['luckymart_user']
   end
 $$;
@@ -387,6 +392,9 @@ begin
   returning * into v_user;
 
   if not found then
+    -- no startParam: a `/start ref_<code>` the bot received before this first sign-in (telegram_bot_command)
+    p_start_param := coalesce(p_start_param, (select 'ref_' || c.start_referral_code from public.telegram_chats c
+                                               where c.telegram_id = v_telegram_id));
     if p_start_param ~ '^ref_[A-Za-z0-9]{4,16}$' then
       select id into v_referrer from public.users
        where referral_code = upper(substr(p_start_param, 5)) and status = 'ACTIVE';

@@ -1073,7 +1073,7 @@ insert into public.permissions (role_name, action) values
   ('FINANCE', 'ledger.list'), ('FINANCE', 'commissions.list'), ('FINANCE', 'referrals.tree'),
   ('FINANCE', 'stats.summary'), ('FINANCE', 'users.search'),
   ('OPERATIONS', 'lotteries.update'), ('OPERATIONS', 'resales.list'), ('OPERATIONS', 'resales.cancel'),
-  ('OPERATIONS', 'broadcasts.*'), ('OPERATIONS', 'stats.summary'), ('OPERATIONS', 'users.search'),
+  ('OPERATIONS', 'stats.summary'), ('OPERATIONS', 'users.search'),  -- broadcasts: notifications.broadcast (telegram)
   ('SUPPORT', 'users.search'), ('SUPPORT', 'users.list'), ('SUPPORT', 'resales.list'),
   ('SUPPORT', 'commissions.list'), ('SUPPORT', 'referrals.tree')
 on conflict do nothing;

@@ -14,6 +14,7 @@ SECRET_NAMES = (
     "supabase_admin_key",
     "supabase_anon_key",
     "telegram_bot_token",
+    "telegram_webhook_secret",
     "fairdraw_signing_key",
     "receipt_signing_key",
     "seed_encryption_key",

@@ -85,6 +85,14 @@ def rpc(function: str, params: dict[str, Any]) -> Any:
             headers={"Content-Type": "application/json", "Accept": "application/json"},
         )
     if response.status_code < 400:
+        push = response.headers.get("x-luckymart-push")
+        if push:  # the transaction created pushable notifications; it has committed, so publish them now
+            try:
+                from luckymart import notification_queue
+
+                notification_queue.publish_after_commit(push)
+            except Exception:  # the outbox re-publishes; a committed change must never look failed
+                logger.exception("notification publish failed")
         return jsonutil.loads(response.content) if response.content else None
     raise _error_from(function, response.status_code, response.content)
 

@@ -602,3 +602,10 @@ class Notification(Out):
 class NotificationsRead(Out):
     updated: int
     unread_count: int
+
+
+# ---------------------------------------------------------------------------------------------- the Telegram bot
+class TelegramWebhookResult(Out):
+    handled: bool
+    command: str | None = None
+    reply: str | None = None  # the sendMessage outcome (sent, unreachable, retry, failed)
