@@ -56,13 +56,14 @@ def send(env: str, bodies: Sequence[str], delay_seconds: int = 0) -> int:
         return 0
     delay = max(0, min(int(delay_seconds), MAX_DELAY_SECONDS))
     current = correlation_id()
-    attributes = {CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": current}} if current else {}
+    attributes: dict[str, Any] = (
+        {"MessageAttributes": {CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": current}}} if current else {}
+    )
     sent = 0
     for start in range(0, len(bodies), SQS_BATCH_LIMIT):
         chunk = bodies[start : start + SQS_BATCH_LIMIT]
         entries: list[Any] = [
-            {"Id": str(i), "MessageBody": body, "DelaySeconds": delay, "MessageAttributes": attributes}
-            for i, body in enumerate(chunk)
+            {"Id": str(i), "MessageBody": body, "DelaySeconds": delay, **attributes} for i, body in enumerate(chunk)
         ]
         try:
             response = sqs_client().send_message_batch(QueueUrl=url, Entries=entries)
