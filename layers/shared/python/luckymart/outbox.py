@@ -56,9 +56,9 @@ def send(env: str, bodies: Sequence[str], delay_seconds: int = 0) -> int:
         return 0
     delay = max(0, min(int(delay_seconds), MAX_DELAY_SECONDS))
     current = correlation_id()
-    attributes: dict[str, Any] = (
-        {"MessageAttributes": {CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": current}}} if current else {}
-    )
+    attributes: dict[str, Any] = {}
+    if current:
+        attributes["MessageAttributes"] = {CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": current}}
     sent = 0
     for start in range(0, len(bodies), SQS_BATCH_LIMIT):
         chunk = bodies[start : start + SQS_BATCH_LIMIT]
