@@ -63,7 +63,8 @@ def send(env: str, bodies: Sequence[str], delay_seconds: int = 0) -> int:
     for start in range(0, len(bodies), SQS_BATCH_LIMIT):
         chunk = bodies[start : start + SQS_BATCH_LIMIT]
         entries: list[Any] = [
-            {"Id": str(i), "MessageBody": body, "DelaySeconds": delay, **attributes} for i, body in enumerate(chunk)
+            {"Id": str(i), "MessageBody": body, "DelaySeconds": delay, **attributes}
+            for i, body in enumerate(chunk)
         ]
         try:
             response = sqs_client().send_message_batch(QueueUrl=url, Entries=entries)
