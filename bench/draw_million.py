@@ -64,6 +64,16 @@ def generate(pg: psycopg.Connection, lottery_id: str) -> None:
     )
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM belongs to its address space, which exec replaced). ru_maxrss is not:
+    Linux carries the parent's peak into a child across fork and exec, so it reported the benchmark parent's."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
+
+
 def draw_in_this_process() -> None:
     """The child: what the Lambda does on its scheduled tick."""
     started = time.perf_counter()
@@ -72,7 +82,7 @@ def draw_in_this_process() -> None:
     imported = time.perf_counter()
     result = handler({"source": "aws.events", "detail-type": "Scheduled Event"}, None)
     done = time.perf_counter()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     print(
         json.dumps(
             {"result": result, "import_s": imported - started, "draw_s": done - imported, "peak_mb": peak_mb}

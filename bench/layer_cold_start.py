@@ -66,7 +66,7 @@ def main() -> None:
         print(f", {zipped[0].stat().st_size / 1e6:.1f} MB zipped", end="")
     print(f"; median of {RUNS} fresh {python} processes, only the layer on sys.path")
     for name in HANDLERS:
-        handler_ms, first_request_ms = measure(python, f"functions.{name}.handler", "import httpx, postgrest")
+        handler_ms, first_request_ms = measure(python, f"functions.{name}.handler", "import httpx")
         print(f"  {name:<18} import {handler_ms:6.1f} ms, first request's client {first_request_ms:5.1f} ms")
     _, secrets_ms = measure(python, "luckymart.config", "from aws_lambda_powertools.utilities import parameters")
     print(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import statistics
 
-from bench.common import bare_rpc_ms, install_noop_rpc, summary, timed
+from bench.common import install_noop_rpc, summary
+from bench.handler_ratios import interleaved
 from infra.local.stack import private_stack
 from tests.support import invoke, sign_in
 
@@ -15,8 +16,8 @@ def main() -> None:
     with private_stack() as stack:
         install_noop_rpc(stack)
         session = sign_in()
-        bare = bare_rpc_ms(RUNS)
-        handler = timed(lambda: invoke("validate-session", {}, token=session.token), RUNS)
+        # interleaved: each handler call is followed by a bare rpc(), so both see the same load
+        handler, bare = interleaved(lambda: invoke("validate-session", {}, token=session.token), RUNS)
         print(summary("bare rpc()", bare))
         print(summary("validate-session handler", handler))
         print(f"ratio p50 handler / bare rpc: {statistics.median(handler) / statistics.median(bare):.2f}x")

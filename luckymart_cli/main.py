@@ -10,7 +10,7 @@ Every list is newest first and pages alike: --limit 1-200 (default 50), --offset
 
 The admin token comes from LUCKYMART_ADMIN_TOKEN (preferred: it stays out of shell history) or --token; it is
 never printed or logged. Exit status: 0 done, 1 the function refused or failed, 2 bad usage, 3 the target could
-not be reached.
+not be reached, 4 `health` found something that needs a human.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from luckymart_cli.legacy import cli as legacy_cli
 from luckymart_cli.output import render, to_json, write_csv
 from luckymart_cli.targets import DEV_DATABASE_URL, LocalTarget, Target, TargetError, stage_target
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_ATTENTION = 0, 1, 2, 3, 4
 PAGE_MAX = 200  # the largest page of every admin list (luckymart.admin.ADMIN_PAGE_MAX)
 TOKEN_ENV = "LUCKYMART_ADMIN_TOKEN"  # noqa: S105 - the variable's name, not a secret
 SHOWN_ONCE_NOTE = "This token is shown once: store it now (e.g. in a password manager). Only its hash is kept."
@@ -136,6 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
     boot.add_argument("--username", required=True, help="3-64 of a-z 0-9 _ . -")
     boot.add_argument("--database-url", help="postgresql://… (default: $DATABASE_URL)")
     boot.set_defaults(command=None)
+    health = groups.add_parser(
+        "health",
+        parents=[_target_options(shared=True)],
+        help="on-call health report; exit 4 when something needs a human",
+        description="Database and migration version, last scheduled run, overdue draws, commission outbox "
+        "backlog and age, dead-letter queue depths, table sizes. Exit 0 all good, 4 something needs a human.",
+    )
+    health.set_defaults(command="health")
     legacy_cli.add_parser(groups)
 
     from luckymart_cli import telegram
@@ -256,6 +264,34 @@ def run_bootstrap(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def run_health(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from luckymart_cli import health
+
+    token = getattr(args, "token", None) or os.environ.get(TOKEN_ENV)
+    if not token:
+        raise _Usage(f"no admin token: set {TOKEN_ENV} (or pass --token)")
+    target = _target(args)
+    response = target.invoke("admin-ops", {"admin_token": token, "action": "ops.health", "params": {}})
+    if not response.get("success"):
+        error = response.get("error") or {}
+        print(f"error: {error.get('code')} ({response.get('statusCode')}): {error.get('message')}", file=err)
+        return EXIT_REFUSED
+    report = response["data"]
+    local = bool(getattr(args, "local", False))
+    stage = "local" if local else str(args.stage)
+    dlqs: dict[str, int] | None = None
+    dlq_error: str | None = None
+    try:
+        dlqs = health.dlq_depths(
+            stage, region=getattr(args, "region", None), profile=getattr(args, "profile", None), local=local
+        )
+    except health.DlqError as problem:
+        dlq_error = str(problem)
+    checks = health.evaluate(report, dlqs, dlq_error)
+    health.render(checks, report, dlqs, bool(getattr(args, "json", False)), out)
+    return EXIT_OK if all(check.ok for check in checks) else EXIT_ATTENTION
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     parser = build_parser()
@@ -265,6 +301,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
             return legacy_cli.run(args, out, err)
         if args.command is None:
             return run_bootstrap(args, out, err)
+        if args.command == "health":
+            return run_health(args, out, err)
         if args.command == "telegram":
             from luckymart_cli import telegram
 

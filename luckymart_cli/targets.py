@@ -49,6 +49,8 @@ class LocalTarget:
         os.environ.setdefault("SUPABASE_URL", DEV_API_URL)
         os.environ.setdefault("SUPABASE_ANON_KEY", make_jwt("anon"))
         os.environ.setdefault("SUPABASE_ADMIN_KEY", make_jwt("luckymart_admin"))  # admin handlers' database role
+        # the handler runs in this process: its EMF metric lines would land in the command's output
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         # written by `make dev`: fair-draw keys, pepper, … and the local S3/SQS (queue URLs for commissions dlq-*)
         for written in ("secrets.json", "aws.json"):
             path = DEV_RUN_DIR / written

@@ -118,11 +118,21 @@ class Queues:
             WaitTimeSeconds=wait,
             VisibilityTimeout=visibility,
             MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
         )
         return list(response.get("Messages", []))
 
     def records(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [sqs_record(m["Body"], m["MessageId"], m["ReceiptHandle"]) for m in messages]
+        return [
+            events.sqs_record(
+                m["Body"],
+                m["MessageId"],
+                m["ReceiptHandle"],
+                queue_arn=f"arn:aws:sqs:{REGION}:000000000000:commissions",
+                message_attributes=m.get("MessageAttributes"),
+            )
+            for m in messages
+        ]
 
     def delete_succeeded(self, messages: list[dict[str, Any]], response: dict[str, Any]) -> None:
         """What the Lambda SQS poller does after a partial batch response."""

@@ -22,6 +22,7 @@ TEMPLATE_SOURCES = (
     "infra/serverless/luckymart-plugin.js",
     "infra/serverless/frontdoor.js",
     "infra/serverless/frontdoor-router.js",
+    "infra/serverless/observability.js",
 )
 
 

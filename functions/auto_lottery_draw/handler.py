@@ -3,24 +3,35 @@ start_time has come, cancels and refunds those still on sale past end_time, draw
 whose draw_time has passed, re-publishes commission outbox rows still unprocessed after a minute and pushable
 notifications whose publish was lost, and deletes one bounded batch of expired sessions, old idempotency keys,
 processed outbox rows and old read notifications.
-Overlapping invocations are safe: each claim is a conditional UPDATE (or `skip locked` for the outbox)."""
+Overlapping invocations are safe: each claim is a conditional UPDATE (or `skip locked` for the outbox).
+
+Every run ends with `ops_scheduler_tick`: it records the run (`luckymart-admin health` shows it) and returns the
+ages the alarms watch, emitted as metrics: SchedulerRuns (missing for 3 minutes = the schedule stopped),
+OverdueDrawAge and OutboxOldestAge (seconds)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from luckymart import commission_queue, db, draws, notification_queue
-from luckymart.log import logger
+from luckymart import commission_queue, db, draws, metrics, notification_queue, tracing
+from luckymart.log import lambda_context, logger
+
+FUNCTION = "auto-lottery-draw"
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with db.acting_as("system"):
+def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    with metrics.invocation(FUNCTION), db.acting_as("system"):
         return _run()
 
 
 def _run() -> dict[str, Any]:
     due = db.rpc("lottery_scheduler_due", {})
-    cancelled = [str(i) for i in due["expired"] if db.rpc("lottery_expire", {"p_lottery_id": i}) is not None]
+    cancelled: list[str] = []
+    for lottery_id in due["expired"]:
+        refund = db.rpc("lottery_expire", {"p_lottery_id": lottery_id})
+        if refund is not None:
+            cancelled.append(str(lottery_id))
+            metrics.lottery_cancelled(refund, "EXPIRED")
     drawn: list[str] = []
     failed: list[str] = []
     for lottery_id in due["due"]:
@@ -32,7 +43,8 @@ def _run() -> dict[str, Any]:
         except Exception:  # one broken lottery must not stop the others; it is re-claimed after 5 minutes
             logger.exception("draw failed", extra={"lottery_id": str(lottery_id)})
             failed.append(str(lottery_id))
-    result = {
+            metrics.add("DrawFailures", 1)
+    result: dict[str, Any] = {
         "activated": due["activated"],
         "cancelled": cancelled,
         "drawn": drawn,
@@ -41,6 +53,23 @@ def _run() -> dict[str, Any]:
         "retention": _retention_sweep(),
         "notifications_republished": notification_queue.republish_stale(),
     }
+    backlog = db.rpc(
+        "ops_scheduler_tick",
+        {
+            "p_activated": due["activated"],
+            "p_cancelled": len(cancelled),
+            "p_drawn": len(drawn),
+            "p_failed": len(failed),
+            "p_republished": result["commissions_republished"],
+        },
+    )
+    metrics.add("SchedulerRuns", 1)
+    metrics.add("OverdueDraws", backlog["overdue_draws"])
+    metrics.add("OverdueDrawAge", backlog["oldest_overdue_draw_seconds"], metrics.Seconds)
+    metrics.add("OutboxBacklog", backlog["outbox_backlog"])
+    metrics.add("OutboxOldestAge", backlog["outbox_oldest_seconds"], metrics.Seconds)
+    metrics.add("CommissionsRepublished", result["commissions_republished"])
+    result["backlog"] = backlog
     logger.info("scheduler run", extra=result)
     return result
 
@@ -53,3 +82,6 @@ def _retention_sweep() -> dict[str, int] | None:
         logger.exception("retention sweep failed")
         return None
     return swept
+
+
+handler = tracing.instrument(lambda_context(_handler))

@@ -23,8 +23,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from luckymart import db, notification_queue, push_templates, telegram_bot
-from luckymart.log import logger
+from luckymart import db, metrics, notification_queue, push_templates, telegram_bot, tracing
+from luckymart.log import lambda_context, logger
 from luckymart.notification_queue import PoisonMessage, parse_message
 
 # keep enough of the invocation for one Bot API call and the record round trip
@@ -113,9 +113,13 @@ def _send_all(sends: list[dict[str, Any]], started: float, claimed: float, conte
     return actions
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    with db.acting_as("system"):
-        return _handle(event, context)
+def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # the function's Errors/Duration alarms are generated; here: its invocation metrics and log context
+    with metrics.invocation("send-telegram-notifications"), db.acting_as("system"):
+        response = _handle(event, context)
+        metrics.add("MessagesReceived", len(event.get("Records", [])))
+        metrics.add("MessagesFailed", len(response.get("batchItemFailures", [])))
+        return response
 
 
 def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -162,3 +166,6 @@ def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return dict(
         process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
     )
+
+
+handler = tracing.instrument(lambda_context(_handler))

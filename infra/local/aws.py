@@ -89,6 +89,7 @@ class LocalAws:
             MaxNumberOfMessages=10,
             WaitTimeSeconds=1,
             MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
             return 0
@@ -99,6 +100,7 @@ class LocalAws:
                 m["ReceiptHandle"],
                 int(m.get("Attributes", {}).get("ApproximateReceiveCount", 1)),
                 queue.arn,
+                message_attributes=m.get("MessageAttributes"),
             )
             for m in messages
         ]

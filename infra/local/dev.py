@@ -83,6 +83,9 @@ def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
         # Handlers reach PostgREST directly, as Lambda reaches Supabase (and as in make test): through the
         # gateway every function call would hold a second gateway connection while it waits.
         os.environ["SUPABASE_REST_URL"] = stack.rest_url
+        # EMF metric lines (luckymart.metrics) would interleave every request in this terminal; opt in with
+        # POWERTOOLS_METRICS_DISABLED=false make dev
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
         telegram = FakeTelegram(os.environ["TELEGRAM_BOT_TOKEN"], ports.telegram, echo=True)
         telegram.serve_in_thread()
         telegram.block(BLOCKED_DEMO_CHAT)

@@ -101,8 +101,11 @@ def sqs_record(
     receipt_handle: str,
     receive_count: int = 1,
     queue_arn: str = "arn:aws:sqs:eu-central-1:000000000000:commissions",
+    *,
+    message_attributes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One record of an SQS event as the Lambda event source mapping delivers it."""
+    """One record of an SQS event as the Lambda event source mapping delivers it; `message_attributes` as
+    ReceiveMessage returns them ({"Name": {"DataType", "StringValue"}}), turned into the event's camelCase."""
     now_ms = str(int(time.time() * 1000))
     return {
         "messageId": message_id,
@@ -114,7 +117,15 @@ def sqs_record(
             "SenderId": "AIDALOCAL",
             "ApproximateFirstReceiveTimestamp": now_ms,
         },
-        "messageAttributes": {},
+        "messageAttributes": {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value["DataType"],
+            }
+            for name, value in (message_attributes or {}).items()
+        },
         "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 - SQS's own checksum, not security
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,

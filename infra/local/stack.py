@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -207,8 +208,20 @@ class Stack:
     def migrate(self) -> None:
         """Supabase's pre-existing objects, then every migration in name order (as `supabase db push`)."""
         self.psql(BOOTSTRAP_SQL)
-        for migration in sorted(MIGRATIONS.glob("*.sql")):
+        migrations = sorted(MIGRATIONS.glob("*.sql"))
+        for migration in migrations:
             self.psql(migration)
+        rows = []
+        for migration in migrations:  # recorded like the Supabase CLI does
+            version, _, name = migration.stem.partition("_")
+            assert re.fullmatch(r"[0-9]+", version) and re.fullmatch(r"[a-z0-9_]+", name), migration.name
+            rows.append(f"('{version}', '{name}')")
+        insert = f"insert into supabase_migrations.schema_migrations (version, name) values {', '.join(rows)}"
+        subprocess.run(
+            ["psql", self.database_url, "-v", "ON_ERROR_STOP=1", "-q", "-X", "-c", insert],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     # ------------------------------------------------------------------ PostgREST
     def _start_postgrest(self) -> None:

@@ -11,7 +11,10 @@
 //    queue) is removed once nothing refers to it.
 // 3. The front door (frontdoor.js, docs/deploy-frontdoor.md): from the functions that have a URL, the CloudFront
 //    distribution, its router and cache policy, and each user function's origin-check settings and SSM grant.
+// 4. Observability: alarms for every function, DLQ and web ACL, their SNS recipients and the dashboard
+//    (observability.js, issue 17).
 const { frontDoorResources, userFunctionAdditions } = require('./frontdoor');
+const { Observability } = require('./observability');
 
 const SHARED_ROLE = 'IamRoleLambdaExecution';
 
@@ -26,6 +29,8 @@ class LuckyMartPlugin {
         this.dropUnusedSharedRole();
         this.addFrontDoor();
       },
+      // after serverless.yml's own resources are merged in: the alarms see its queues, web ACLs and topic
+      'after:aws:package:finalize:mergeCustomProviderResources': () => new Observability(serverless).run(),
     };
   }
 

@@ -28,11 +28,11 @@ USER_FUNCTIONS = {
 SYSTEM_FUNCTIONS = {"auto-lottery-draw", "process-commissions", "send-telegram-notifications"}
 ADMIN_FUNCTIONS = {
     "admin-finance", "admin-lotteries", "draw-lottery", "admin-prizes", "admin-users", "admin-commissions",
-    "admin-accounts", "admin-notifications",
+    "admin-accounts", "admin-ops", "admin-notifications",
 }  # fmt: skip
 SHARED_ENV = {
     "STAGE", "SUPABASE_URL", "CORS_ALLOWED_ORIGINS", "SSM_PARAMETER_PREFIX", "LOG_LEVEL",
-    "POWERTOOLS_SERVICE_NAME", "NOTIFICATION_QUEUE_URL",
+    "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "NOTIFICATION_QUEUE_URL",
 }  # fmt: skip
 # Secrets each function may read besides its class's database key; everything else is denied by omission.
 EXTRA_SECRETS = {
@@ -44,6 +44,8 @@ EXTRA_SECRETS = {
     "send-telegram-notifications": {"telegram_bot_token"},
     "telegram-webhook": {"telegram_bot_token", "telegram_webhook_secret"},
 }
+# what X-Ray tracing adds to every role when the stage turns it on (config `tracing`)
+XRAY_GRANTS = {("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*")}
 # the purchase enqueues, the draws release a lottery's commissions, the scheduled job and the DLQ replay re-send
 COMMISSION_PUBLISHERS = {"lottery-purchase", "auto-lottery-draw", "draw-lottery", "admin-commissions"}
 # functions whose SQL creates pushable notifications (published after commit), and the consumer's re-enqueue
@@ -183,23 +185,24 @@ def test_notification_queue_feeds_the_telegram_consumer_with_partial_batch_failu
 
 
 def test_an_alarm_fires_when_a_dead_letter_queue_is_not_empty(tpl: Template) -> None:
-    alarms = [a["Properties"] for a in tpl.of_type("AWS::CloudWatch::Alarm").values()]
-    watched = set()
-    for alarm in alarms:
+    for queue in ("CommissionDeadLetterQueue", "NotificationDeadLetterQueue"):
+        (alarm,) = [
+            a["Properties"]
+            for a in tpl.of_type("AWS::CloudWatch::Alarm").values()
+            if queue in str(a["Properties"].get("Dimensions"))
+        ]
         assert alarm["Namespace"] == "AWS/SQS"
         assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
-        ((dimension),) = alarm["Dimensions"]
-        watched.add(dimension["Value"]["Fn::GetAtt"][0])
+        assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
         assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
         assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
-    assert watched == {"CommissionDeadLetterQueue", "NotificationDeadLetterQueue"}
 
 
 def test_no_iam_statement_has_a_wildcard_resource_or_action(tpl: Template) -> None:
     roles = tpl.of_type("AWS::IAM::Role")
     assert roles
     for role_id in roles:
-        for action, resource in tpl.grants(role_id):
+        for action, resource in tpl.grants(role_id) - XRAY_GRANTS:  # X-Ray has no resource-level permissions
             assert resource != "*", f"{role_id}: {action} on *"
             assert not re.fullmatch(r"arn:\{AWS::Partition\}:[a-z0-9-]+:[^:]*:[^:]*:\*", resource), resource
             assert "*" not in action, f"{role_id}: wildcard action {action}"
@@ -238,8 +241,9 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
             f"arn:{{AWS::Partition}}:logs:{{AWS::Region}}:{{AWS::AccountId}}:log-group:"
             f"/aws/lambda/luckymart-{tpl.stage}-{fn.name}:*:*"
         }, fn.name
-        services = {action.split(":")[0] for action, _ in grants}
+        services = {action.split(":")[0] for action, _ in grants - XRAY_GRANTS}
         assert services <= {"logs", "ssm", "sqs", "s3"}, services
+        assert grants & XRAY_GRANTS == (XRAY_GRANTS if stage_config(tpl.stage)["tracing"] else set()), fn.name
 
 
 def enforced_origin_check(tpl: Template) -> bool:

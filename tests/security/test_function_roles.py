@@ -18,6 +18,7 @@ CLASSES = ("user", "system", "admin")
 SYSTEM = {
     "lottery_scheduler_due", "lottery_expire", "lottery_draw_claim", "commission_outbox_claim_stale",
     "process_commissions", "retention_sweep", "notification_push_claim", "notification_push_record",
+    "ops_scheduler_tick",
 }  # fmt: skip
 # scheduler and draw-lottery (admin); the notification outbox claim also publishes a draw's or broadcast's fan-out
 DRAW_STEPS = {"lottery_draw_ticket", "lottery_draw_complete", "notification_outbox_claim"}
@@ -86,6 +87,24 @@ def test_user_class_functions_authenticate_a_session_unless_known_public(clean: 
             assert "p_session" in args, f"{name}: user-class without a session; admin_ prefix or the system list?"
 
 
+def test_definer_functions_fix_search_path_and_sql_helpers_inline(clean: psycopg.Connection) -> None:
+    """Every security-definer and plpgsql function runs with search_path = ''; the private non-definer SQL helpers
+    carry no SET clause (it would forbid inlining them), including helpers added by later migrations."""
+    rows = clean.execute(
+        "select p.oid::regprocedure::text, p.prosecdef, l.lanname, n.nspname, p.proconfig from pg_proc p "
+        "join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang "
+        "where n.nspname in ('public', 'private') and p.prorettype <> 'trigger'::regtype"
+    ).fetchall()
+    helpers = 0
+    for signature, definer, language, schema, config in rows:
+        if definer or language == "plpgsql":
+            assert 'search_path=""' in (config or []), signature
+        elif schema == "private" and language == "sql":
+            assert not [c for c in config or [] if c.startswith("search_path=")], signature
+            helpers += 1
+    assert helpers > 10
+
+
 def call(stack: Stack, key: str, function: str, params: dict[str, object]) -> httpx.Response:
     headers = {"apikey": stack.anon_key, "Authorization": f"Bearer {key}"}
     return httpx.post(f"{stack.rest_url}/rpc/{function}", json=params, headers=headers, timeout=10)
@@ -103,6 +122,11 @@ def test_the_user_key_cannot_call_admin_or_system_functions(stack: Stack) -> Non
         ("lottery_draw_complete", {"p_lottery_id": None, "p_record": {}}),
         ("retention_sweep", {}),
         ("process_commissions", {"p_order_ids": []}),
+        (
+            "ops_scheduler_tick",
+            {"p_activated": 0, "p_cancelled": 0, "p_drawn": 0, "p_failed": 0, "p_republished": 0},
+        ),
+        ("admin_ops_health", {"p_admin": "0" * 64, "p_request": {}}),
     ]
     for function, params in refusals:
         refused = call(stack, user_key, function, params)

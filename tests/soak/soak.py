@@ -228,11 +228,12 @@ class Soak:
             "total_tickets": 5000 if short_lived else self.random.choice([10, 25, 40]),
             "end_time": (datetime.now(UTC) + lifetime).isoformat(),
         }
-        for _ in range(5):  # a backend killed mid-request fails the create as a whole: just try again
+        for attempt in range(5):  # a backend killed mid-request fails the create as a whole: just try again
             result = admin_invoke("admin-lotteries", "lotteries.create", params, token=self.admin_token)
             if result["success"]:
                 break
             self._count("lottery_create_failed")
+            time.sleep(0.2 * (attempt + 1))  # PostgREST answers 503 (PGRST002) while it reloads its schema cache
         else:
             raise RuntimeError(f"could not create a lottery: {result['error']}")
         self._count("lottery_created")

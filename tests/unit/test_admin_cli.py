@@ -339,7 +339,8 @@ def test_local_target_names_a_function_missing_from_the_checkout(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
     monkeypatch.setattr(targets, "DEV_RUN_DIR", tmp_path)  # no `make dev` secrets
-    for name in ("SUPABASE_URL", "SUPABASE_ADMIN_KEY"):
+    # set here so monkeypatch restores them: LocalTarget fills in what is unset, for this process
+    for name in ("SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_ADMIN_KEY", "POWERTOOLS_METRICS_DISABLED"):
         monkeypatch.setenv(name, "set-by-test")
     with pytest.raises(TargetError, match=r"admin-nothing is not in this checkout"):
         LocalTarget().invoke("admin-nothing", {"admin_token": TOKEN, "action": "x.y", "params": {}})

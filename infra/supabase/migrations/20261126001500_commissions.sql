@@ -161,8 +161,9 @@ begin
 
   update public.commission_outbox set processed_at = now()
    where order_id = p_order_id and processed_at is null;
+  -- ordered_at: the CommissionLag metric (order -> payment)
   return jsonb_build_object('order_id', p_order_id, 'ok', true, 'paid', v_paid, 'pending', v_pending,
-                            'cancelled', v_cancelled);
+                            'cancelled', v_cancelled, 'ordered_at', v_order.created_at);
 end
 $$;
 

@@ -469,7 +469,8 @@ begin
   select * into v_commit from public.draw_commitments where lottery_id = p_lottery_id;
   return jsonb_build_object(
     'lottery_id', v_lottery.id, 'ticket_count', v_lottery.total_tickets, 'entries_root', v_commit.entries_root,
-    'seed_ciphertext', encode(v_commit.seed_ciphertext, 'hex'), 'commitment', v_lottery.draw_commitment);
+    'seed_ciphertext', encode(v_commit.seed_ciphertext, 'hex'), 'commitment', v_lottery.draw_commitment,
+    'draw_time', v_lottery.draw_time);  -- the DrawDelay metric: draw_time -> completion
 end
 $$;
 

@@ -208,8 +208,8 @@ begin
                        || jsonb_build_object(
                'discount_percent', round((1 - (x.r).resale_price / (x.r).original_price) * 100),
                'seller', jsonb_build_object('telegram_username', u.telegram_username),
-               'lottery', private.lottery_brief_json((x.r).lottery_id),
-               'lotteries', private.lottery_brief_json((x.r).lottery_id),  -- the old frontend's key
+               'lottery', lb.brief,
+               'lotteries', lb.brief,  -- the old frontend's key (built once: it was 21% of the page's time)
                'ticket', (select jsonb_build_object('id', t.id, 'ticket_number', t.ticket_number)
                             from public.tickets t where t.id = (x.r).ticket_id),
                'prize', (select jsonb_build_object('id', p.id, 'prize_name', p.prize_name,
@@ -225,7 +225,8 @@ begin
                where r.status = any (v_statuses) and (p_lottery_id is null or r.lottery_id = p_lottery_id)
                order by ord limit p_limit offset p_offset) x
         join public.prizes sp on sp.id = (x.r).prize_id
-        join public.users u on u.id = sp.user_id), '[]'::jsonb),
+        join public.users u on u.id = sp.user_id
+        cross join lateral (select private.lottery_brief_json((x.r).lottery_id) as brief) lb), '[]'::jsonb),
     'total', (select count(*) from public.resales r
                where r.status = any (v_statuses) and (p_lottery_id is null or r.lottery_id = p_lottery_id)));
 end

@@ -27,9 +27,9 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
-from luckymart import db
+from luckymart import db, metrics, tracing
 from luckymart.errors import AppError, unauthenticated, validation_error
-from luckymart.log import logger
+from luckymart.log import lambda_context, logger
 
 SECRET_PARAM_NAMES = {"token", "admin_token", "password", "secret"}
 # Every admin list pages alike, newest first (SQL: private.admin_page_limit clamps direct callers the same way).
@@ -86,6 +86,9 @@ class AdminFunction:
     def __init__(self, name: str) -> None:
         self.name = name
         self.actions: dict[str, _Action[Any]] = {}
+        self.handler: Callable[[dict[str, Any], Any], dict[str, Any]] = tracing.instrument(
+            lambda_context(self._invoke)
+        )
 
     def action(
         self, name: str, params: type[P], *, target: str | None = None, target_field: str | None = None
@@ -97,9 +100,14 @@ class AdminFunction:
 
         return register
 
-    def handler(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        with db.acting_as("admin"):
-            return self._handle(event, context)
+    def _invoke(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        with metrics.invocation(self.name), db.acting_as("admin"):
+            response = self._handle(event, context)
+            error = response.get("error") or {}
+            metrics.record_request(int(response["statusCode"]), error.get("code"))
+            if response["success"]:
+                metrics.record_result(f"{self.name}:{event.get('action')}", response["data"])
+        return response
 
     def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         action_name = str(event.get("action") or "")

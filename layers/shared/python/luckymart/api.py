@@ -26,10 +26,10 @@ from aws_lambda_powertools.event_handler import CORSConfig, LambdaFunctionUrlRes
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from luckymart import db, frontdoor, jsonutil
+from luckymart import db, frontdoor, jsonutil, metrics, tracing
 from luckymart.config import settings
 from luckymart.errors import AppError, unauthenticated, validation_error
-from luckymart.log import logger
+from luckymart.log import correlation_id, lambda_context, logger
 from luckymart.sessions import extract_token, hash_token, is_well_formed
 
 ALLOWED_HEADERS = [
@@ -161,7 +161,7 @@ class Endpoint(Generic[B]):
         entry = getattr(self._per_thread, "entry", None)
         if entry is None:
             entry = self._per_thread.entry = self._build_entry()
-        with db.acting_as("user"):
+        with metrics.invocation(self.name), db.acting_as("user"):
             result: dict[str, Any] = entry(event, context)
         return result
 
@@ -179,22 +179,28 @@ class Endpoint(Generic[B]):
         # Through the front door the path is kept (/functions/v1/<name>): it is part of CloudFront's cache key.
         app.route(f"/functions/v1/{self.name}", method=self.methods)(respond)
         app.not_found(lambda _exc: _error_response(AppError("NOT_FOUND", "no such route", 404)))
-        return logger.inject_lambda_context(
-            app.resolve, correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL, clear_state=True
+        return tracing.instrument(
+            lambda_context(app.resolve, correlation_id_path=correlation_paths.LAMBDA_FUNCTION_URL)
         )
 
     # ------------------------------------------------------------------ one request
     def _respond(self, app: LambdaFunctionUrlResolver) -> Response:
         try:
-            return _ok(self._run(app))
+            result = self._run(app)
         except AppError as error:
             if error.status >= 500:
                 logger.error("request failed", extra={"code": error.code})
+            metrics.record_request(error.status, error.code)
+            metrics.record_refusal(self.name, error.code)
             return _error_response(error)
         except Exception:
             logger.exception("unexpected error")
-            correlation_id = logger.get_correlation_id()
-            return _error_response(AppError("INTERNAL", "internal error", 500, {"correlation_id": correlation_id}))
+            metrics.record_request(500, "INTERNAL")
+            details = {"correlation_id": correlation_id()}
+            return _error_response(AppError("INTERNAL", "internal error", 500, details))
+        metrics.record_request(200, None)
+        metrics.record_result(self.name, result.result if isinstance(result, Cached) else result)
+        return _ok(result)
 
     def _run(self, app: LambdaFunctionUrlResolver) -> Any:
         event = app.current_event

@@ -6,7 +6,9 @@ Lambda calls `publish_after_commit(order_id)`; if that send is lost (SQS error, 
 scheduled job's `republish_stale()` sends the row again once it is a minute old and still unprocessed.
 Duplicates are harmless: the consumer pays each (order, level) once. The SQS plumbing is `luckymart.outbox`.
 
-Message body: {"order_id": "<uuid>"}. Env: COMMISSION_QUEUE_URL.
+Message body: {"order_id": "<uuid>"}; message attribute `correlation_id` (luckymart.outbox): the publishing
+request's id, so the consumer's log line for the order carries the same correlation id as the purchase's.
+Env: COMMISSION_QUEUE_URL.
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from uuid import UUID
 
 from luckymart import db, outbox
 from luckymart.log import logger
-from luckymart.outbox import reset, sqs_client
+from luckymart.outbox import CORRELATION_ATTRIBUTE, reset, sqs_client
 
 QUEUE_URL_ENV = "COMMISSION_QUEUE_URL"
 STALE_AFTER_SECONDS = 60
-__all__ = ["reset", "sqs_client"]
+__all__ = ["CORRELATION_ATTRIBUTE", "reset", "sqs_client"]
 
 
 class PoisonMessage(ValueError):
@@ -30,6 +32,13 @@ class PoisonMessage(ValueError):
 
 def message_body(order_id: UUID | str) -> str:
     return json.dumps({"order_id": str(UUID(str(order_id)))})
+
+
+def message_correlation_id(record: Any) -> str | None:
+    """The correlation id a publisher attached to an SQS record (Lambda event shape), if any."""
+    attribute = (record.get("messageAttributes") or {}).get(CORRELATION_ATTRIBUTE) or {}
+    value = attribute.get("stringValue")
+    return str(value) if value else None
 
 
 def parse_message(body: str) -> UUID:

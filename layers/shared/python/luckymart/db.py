@@ -1,6 +1,8 @@
-"""Database access: one lazily created PostgREST client (supabase-py's data API) per container, and `rpc()`,
-the only way handlers touch the database. Numbers come back as Decimal, SQL errors raised with
-private.fail() become AppError, and anything else becomes an opaque failure (no SQL text leaks).
+"""Database access: one lazily created HTTP client for PostgREST per container and database class, and `rpc()`,
+the only way handlers touch the database. `rpc()` is a POST to PostgREST's /rpc/<function> endpoint, so the client
+is a plain httpx.Client: the postgrest-py wrapper around it was never used for anything but its session and cost
+several times httpx's import on the first request (bench.cold_start_request). Numbers come back as Decimal, SQL
+errors raised with private.fail() become AppError, and anything else becomes an opaque failure (no SQL text leaks).
 
 Each class of function reaches the database as its own role (`user`, `system`, `admin`: a JWT per class, secret
 `supabase_<class>_key`, whose `role` claim PostgREST switches to); the role may execute only that class's SQL
@@ -17,16 +19,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal
 
-from luckymart import jsonutil
+from luckymart import jsonutil, tracing
 from luckymart.config import secret, settings
 from luckymart.errors import AppError
 
 if TYPE_CHECKING:
-    from postgrest import SyncPostgrestClient
+    import httpx
 
 logger = logging.getLogger("luckymart.db")
 DbClass = Literal["user", "system", "admin"]
-_clients: dict[str, SyncPostgrestClient] = {}
+_clients: dict[str, httpx.Client] = {}
 _client_lock = threading.Lock()
 _acting_as: ContextVar[DbClass] = ContextVar("luckymart_db_class", default="user")
 RPC_TIMEOUT_SECONDS = 15.0
@@ -46,9 +48,9 @@ def acting_as(db_class: DbClass) -> Iterator[None]:
         _acting_as.reset(token)
 
 
-def client() -> SyncPostgrestClient:
-    """The container's PostgREST client of the current class, created on first use (keeps ~170 ms of imports out
-    of cold start)."""
+def client() -> httpx.Client:
+    """The container's PostgREST client of the current class, created on first use (keeps httpx out of the
+    handler's import)."""
     name = _acting_as.get()
     existing = _clients.get(name)
     if existing is not None:
@@ -58,32 +60,30 @@ def client() -> SyncPostgrestClient:
         if existing is not None:
             return existing
         import httpx
-        from postgrest import SyncPostgrestClient
 
         key = secret(f"supabase_{name}_key")
-        base_url = settings().supabase_rest_url
         # apikey: what Supabase's API gateway admits (the public anon/publishable key); the role is the JWT's.
         headers = {"apikey": secret("supabase_anon_key"), "Authorization": f"Bearer {key}"}
-        session = httpx.Client(base_url=base_url, headers=headers, timeout=RPC_TIMEOUT_SECONDS)
-        created = SyncPostgrestClient(base_url, headers=headers, http_client=session, retry_enabled=False)
+        created = httpx.Client(base_url=settings().supabase_rest_url, headers=headers, timeout=RPC_TIMEOUT_SECONDS)
         _clients[name] = created
     return created
 
 
 def reset() -> None:
     for existing in _clients.values():
-        existing.session.close()
+        existing.close()
     _clients.clear()
 
 
 def rpc(function: str, params: dict[str, Any]) -> Any:
     """Calls one SQL function through PostgREST (POST /rpc/<function>), never retried: money functions are
     made safe to repeat by idempotency keys, not by the transport."""
-    response = client().session.post(
-        f"/rpc/{function}",
-        content=jsonutil.dumps(params),
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-    )
+    with tracing.span(f"rpc {function}"):
+        response = client().post(
+            f"/rpc/{function}",
+            content=jsonutil.dumps(params),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+        )
     if response.status_code < 400:
         push = response.headers.get("x-luckymart-push")
         if push:  # the transaction created pushable notifications; it has committed, so publish them now

@@ -13,7 +13,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from luckymart import commission_queue, db, fairdraw
+from luckymart import commission_queue, db, fairdraw, metrics
 from luckymart.config import secret
 
 
@@ -64,4 +64,5 @@ def complete(claim: dict[str, Any]) -> Any:
     released = [str(order_id) for order_id in result.pop("commission_orders", None) or []]
     result["commissions_released"] = len(released)
     commission_queue.publish_released(released)
+    metrics.draw_completed(claim, result)
     return result

@@ -14,13 +14,15 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from luckymart import db
-from luckymart.log import logger
+from luckymart.log import correlation_id, logger
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 SQS_BATCH_LIMIT = 10
 MAX_DELAY_SECONDS = 900  # SQS DelaySeconds limit
+# the publishing request's id on every message: the consumer logs under the same correlation id
+CORRELATION_ATTRIBUTE = "correlation_id"
 _client: SQSClient | None = None
 
 
@@ -53,11 +55,16 @@ def send(env: str, bodies: Sequence[str], delay_seconds: int = 0) -> int:
     if not url:
         return 0
     delay = max(0, min(int(delay_seconds), MAX_DELAY_SECONDS))
+    current = correlation_id()
+    attributes: dict[str, Any] = {}
+    if current:
+        attributes["MessageAttributes"] = {CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": current}}
     sent = 0
     for start in range(0, len(bodies), SQS_BATCH_LIMIT):
         chunk = bodies[start : start + SQS_BATCH_LIMIT]
         entries: list[Any] = [
-            {"Id": str(i), "MessageBody": body, "DelaySeconds": delay} for i, body in enumerate(chunk)
+            {"Id": str(i), "MessageBody": body, "DelaySeconds": delay, **attributes}
+            for i, body in enumerate(chunk)
         ]
         try:
             response = sqs_client().send_message_batch(QueueUrl=url, Entries=entries)

@@ -1,0 +1,134 @@
+"""Handler p50 / bare rpc() p50 for the user functions on realistic data (a user with 200 ledger rows and full
+pages, a market page of 20 listings, a purchase without and with a referrer, the latter also publishing to SQS:
+moto in this process), each handler call interleaved with a bare no-op rpc() so both see the same load."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import statistics
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+import psycopg
+
+from bench.common import install_noop_rpc, percentile
+from infra.local.aws import local_aws
+from infra.local.stack import private_stack
+from luckymart import commission_queue, db
+from tests.support import invoke, sign_in
+from tests.support_lottery import create_lottery
+from tests.support_lottery import fund as fund_wallet
+from tests.support_prizes import fund, win_prize
+
+RUNS = 300
+WARMUP = 20
+TARGET = 1.5
+
+
+def interleaved(call: Callable[[], object], runs: int = RUNS) -> tuple[list[float], list[float]]:
+    """(handler samples, bare rpc samples), alternating one of each."""
+    handler, bare = [], []
+    for i in range(runs + WARMUP):
+        started = time.perf_counter()
+        call()
+        middle = time.perf_counter()
+        db.rpc("bench_noop", {})
+        ended = time.perf_counter()
+        if i >= WARMUP:
+            handler.append((middle - started) * 1000)
+            bare.append((ended - middle) * 1000)
+    return handler, bare
+
+
+def ok(name: str, body: dict[str, object], token: str | None = None, key: bool = False) -> Callable[[], object]:
+    counter = [0]
+
+    def call() -> object:
+        counter[0] += 1
+        headers = {"Idempotency-Key": f"bench-{name}-{counter[0]}"} if key else None
+        result = invoke(name, body, token=token, headers=headers)
+        assert result.status == 200, (name, result.body)
+        return result
+
+    return call
+
+
+def main() -> None:
+    with (
+        private_stack() as stack,
+        psycopg.connect(stack.database_url, autocommit=True) as pg,
+        local_aws(),
+    ):
+        commission_queue.reset()
+        install_noop_rpc(stack)
+        referrer = sign_in(username="bench_referrer")
+        user = sign_in(username="bench_user", start_param=f"ref_{referrer.user['referral_code']}")
+        fund_wallet(pg, user.user["id"], "1000000")
+        for _ in range(100):  # history: 200 ledger rows (100 exchanges = a debit and a credit each)
+            invoke("exchange-balance", {"amount": 1}, token=user.token)
+        seller = sign_in(username="bench_seller")
+        for _ in range(20):  # a full market page
+            prize = win_prize(pg, seller, total_tickets=2)["prize_id"]
+            invoke("create-resale", {"prize_id": prize, "price": 20}, token=seller.token)
+        fund(pg, user, "LUCKY_COIN", Decimal(1000))
+        loner = sign_in(username="bench_loner")  # no referrer: no outbox row, no SQS publish
+        fund_wallet(pg, loner.user["id"], "1000000")
+        lottery = create_lottery(pg, ticket_price="1.00", total_tickets=1_000_000)
+
+        cases: list[tuple[str, Callable[[], object]]] = [
+            ("validate-session", ok("validate-session", {}, user.token)),
+            ("get-wallet-balance", ok("get-wallet-balance", {}, user.token)),
+            ("get-transactions (20 of 200)", ok("get-transactions", {"limit": 20}, user.token)),
+            ("exchange-balance", ok("exchange-balance", {"amount": 1}, user.token, key=True)),
+            (
+                "lottery-purchase",
+                ok(
+                    "lottery-purchase",
+                    {"lottery_id": lottery["id"], "quantity": 1, "payment_method": "BALANCE"},
+                    loner.token,
+                    key=True,
+                ),
+            ),
+            (
+                "lottery-purchase + SQS publish",
+                ok(
+                    "lottery-purchase",
+                    {"lottery_id": lottery["id"], "quantity": 1, "payment_method": "BALANCE"},
+                    user.token,
+                    key=True,
+                ),
+            ),
+            ("list-resale-items (20)", ok("list-resale-items", {"limit": 20})),
+            ("get-my-tickets (20)", ok("get-my-tickets", {"limit": 20}, user.token)),
+            ("get-notifications (20)", ok("get-notifications", {"limit": 20}, user.token)),
+        ]
+        print(f"in-process handler vs bare rpc() interleaved, {RUNS} samples each, p50 (p99) in ms")
+        print(
+            f"  (EMF metrics {'off' if os.environ.get('POWERTOOLS_METRICS_DISABLED') == 'true' else 'on'}; "
+            "the last row is validate-session with them on, printed into a buffer)"
+        )
+
+        def with_metrics() -> object:
+            saved = os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
+            try:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    return cases[0][1]()
+            finally:
+                if saved is not None:
+                    os.environ["POWERTOOLS_METRICS_DISABLED"] = saved
+
+        for name, call in [*cases, ("validate-session, metrics on", with_metrics)]:
+            handler, bare = interleaved(call)
+            ratio = statistics.median(handler) / statistics.median(bare)
+            verdict = "ok" if ratio <= TARGET else "over"
+            print(
+                f"  {name:<32} handler {statistics.median(handler):6.2f} ({percentile(handler, 0.99):6.2f})"
+                f"   bare {statistics.median(bare):5.2f}   ratio {ratio:4.2f}x {verdict}"
+            )
+
+
+if __name__ == "__main__":
+    main()
