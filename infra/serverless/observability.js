@@ -337,12 +337,12 @@ class Observability {
       search(`{AWS/Lambda,FunctionName} MetricName="${metricName}" ${fnPrefix}`, stat, 300, `${metricName}${stat}`);
     const widgets = [
       widget('Tickets sold per hour (by currency)', custom('TicketsSold', 'currency,function,service', 'Sum', 3600), 0, 0),
-      widget('GMV per hour (by currency)', custom('GMV', 'currency,function,service', 'Sum', 3600), 8, 0),
+      widget('GMV per hour, in cents (by currency)', custom('GMVCents', 'currency,function,service', 'Sum', 3600), 8, 0),
       widget(
-        'Money in / out per hour (approved)',
+        'Money in / out per hour, in cents (approved)',
         [
-          ...custom('DepositsApprovedAmount', 'currency,function,service', 'Sum', 3600),
-          ...custom('WithdrawalsApprovedAmount', 'currency,function,service', 'Sum', 3600),
+          ...custom('DepositsApprovedAmountCents', 'currency,function,service', 'Sum', 3600),
+          ...custom('WithdrawalsApprovedAmountCents', 'currency,function,service', 'Sum', 3600),
         ],
         16,
         0

@@ -130,7 +130,8 @@ def test_the_dashboard_shows_sales_money_delays_errors_and_latency(tpl: Template
     body = json.loads(properties["DashboardBody"]["Fn::Sub"].replace("${AWS::Region}", "eu-central-1"))
     text = json.dumps(body)
     for metric in (
-        "TicketsSold", "GMV", "DepositsApprovedAmount", "WithdrawalsApprovedAmount", "DrawDelay", "CommissionLag",
+        "TicketsSold", "GMVCents", "DepositsApprovedAmountCents", "WithdrawalsApprovedAmountCents", "DrawDelay",
+        "CommissionLag",
         "OverdueDrawAge", "OutboxOldestAge", "Errors", "ServerErrors", "Duration",
     ):  # fmt: skip
         assert f'MetricName=\\"{metric}\\"' in text, metric

@@ -69,7 +69,7 @@ BUSINESS_CASES: list[tuple[str, dict[str, Any], list[tuple[str, float, dict[str,
         PURCHASE,
         [
             ("TicketsSold", 3, {"currency": "LUCKY_COIN"}),
-            ("GMV", 15.0, {"currency": "LUCKY_COIN"}),
+            ("GMVCents", 1500, {"currency": "LUCKY_COIN"}),
             ("LotteriesSoldOut", 1, {}),
         ],
     ),
@@ -77,32 +77,41 @@ BUSINESS_CASES: list[tuple[str, dict[str, Any], list[tuple[str, float, dict[str,
     (
         "deposit-request",
         MONEY,
-        [("DepositsRequested", 1, {"currency": "TJS"}), ("DepositsRequestedAmount", 150.0, {"currency": "TJS"})],
+        [
+            ("DepositsRequested", 1, {"currency": "TJS"}),
+            ("DepositsRequestedAmountCents", 15000, {"currency": "TJS"}),
+        ],
     ),
     (
         "withdrawal-request",
         MONEY,
         [
             ("WithdrawalsRequested", 1, {"currency": "TJS"}),
-            ("WithdrawalsRequestedAmount", 150.0, {"currency": "TJS"}),
+            ("WithdrawalsRequestedAmountCents", 15000, {"currency": "TJS"}),
         ],
     ),
     (
         "admin-finance:deposits.approve",
         MONEY,
-        [("DepositsApproved", 1, {"currency": "TJS"}), ("DepositsApprovedAmount", 150.0, {"currency": "TJS"})],
+        [
+            ("DepositsApproved", 1, {"currency": "TJS"}),
+            ("DepositsApprovedAmountCents", 15000, {"currency": "TJS"}),
+        ],
     ),
     (
         "admin-finance:deposits.reject",
         MONEY,
-        [("DepositsRejected", 1, {"currency": "TJS"}), ("DepositsRejectedAmount", 150.0, {"currency": "TJS"})],
+        [
+            ("DepositsRejected", 1, {"currency": "TJS"}),
+            ("DepositsRejectedAmountCents", 15000, {"currency": "TJS"}),
+        ],
     ),
     (
         "admin-finance:withdrawals.complete",
         MONEY,
         [
             ("WithdrawalsApproved", 1, {"currency": "TJS"}),
-            ("WithdrawalsApprovedAmount", 150.0, {"currency": "TJS"}),
+            ("WithdrawalsApprovedAmountCents", 15000, {"currency": "TJS"}),
         ],
     ),
     (
@@ -110,7 +119,7 @@ BUSINESS_CASES: list[tuple[str, dict[str, Any], list[tuple[str, float, dict[str,
         MONEY,
         [
             ("WithdrawalsRejected", 1, {"currency": "TJS"}),
-            ("WithdrawalsRejectedAmount", 150.0, {"currency": "TJS"}),
+            ("WithdrawalsRejectedAmountCents", 15000, {"currency": "TJS"}),
         ],
     ),
     (
@@ -176,7 +185,7 @@ def test_commissions_emit_paid_amount_lag_and_failures(capsys: pytest.CaptureFix
         metrics.commissions_processed(outcomes, "2026-11-30T10:00:03Z")
     found = emitted(capsys)
     assert one(found, "CommissionsPaid")["value"] == 2
-    assert one(found, "CommissionAmount")["value"] == pytest.approx(0.40)
+    assert one(found, "CommissionAmountCents")["value"] == 40
     assert one(found, "CommissionLag")["value"] == 3.0
     assert one(found, "CommissionFailures")["code"] == "NOT_FOUND"
     assert one(found, "CommissionsPending")["value"] == 2

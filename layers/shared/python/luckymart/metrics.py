@@ -29,7 +29,8 @@ from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from luckymart.config import settings
 
 SERVICE = "luckymart"
-Count, Seconds, Money = MetricUnit.Count, MetricUnit.Seconds, MetricUnit.NoUnit
+Count, Seconds = MetricUnit.Count, MetricUnit.Seconds
+CENTS = Decimal(100)
 Dimensions = tuple[tuple[str, str], ...]
 
 _current: contextvars.ContextVar[Recorder | None] = contextvars.ContextVar("luckymart_metrics", default=None)
@@ -48,7 +49,7 @@ class Recorder:
         self.function = function
         self._sets: dict[Dimensions, EphemeralMetrics] = {}
 
-    def add(self, name: str, value: float | int | Decimal, unit: MetricUnit = Count, **dimensions: str) -> None:
+    def add(self, name: str, value: float | int, unit: MetricUnit = Count, **dimensions: str) -> None:
         key = tuple(sorted(dimensions.items()))
         metrics = self._sets.get(key)
         if metrics is None:
@@ -57,7 +58,7 @@ class Recorder:
             for dim, dim_value in key:
                 metrics.add_dimension(name=dim, value=dim_value)
             self._sets[key] = metrics
-        metrics.add_metric(name=name, unit=unit, value=float(value))
+        metrics.add_metric(name=name, unit=unit, value=value)
 
     def flush(self) -> None:
         for metrics in self._sets.values():
@@ -83,7 +84,7 @@ def invocation(function: str) -> Iterator[Recorder]:
         recorder.flush()
 
 
-def add(name: str, value: float | int | Decimal, unit: MetricUnit = Count, **dimensions: str) -> None:
+def add(name: str, value: float | int, unit: MetricUnit = Count, **dimensions: str) -> None:
     """Adds to the current invocation's metrics (outside one, e.g. a script: printed at once)."""
     recorder = _current.get()
     if recorder is not None:
@@ -92,6 +93,11 @@ def add(name: str, value: float | int | Decimal, unit: MetricUnit = Count, **dim
     alone = Recorder(SERVICE)
     alone.add(name, value, unit, **dimensions)
     alone.flush()
+
+
+def add_money(name: str, amount: Any, **dimensions: str) -> None:
+    """A money amount as `<name>Cents`: whole minor units (dirams, cents), exact, never a float."""
+    add(f"{name}Cents", int(Decimal(str(amount or 0)) * CENTS), Count, **dimensions)
 
 
 def record_request(status: int, code: str | None) -> None:
@@ -131,7 +137,7 @@ def _purchase(result: Mapping[str, Any]) -> None:
     currency = str(result.get("wallet_type") or "UNKNOWN")
     order = result.get("order") or {}
     add("TicketsSold", len(result.get("ticket_numbers") or ()), currency=currency)
-    add("GMV", Decimal(str(order.get("total_amount") or 0)), Money, currency=currency)
+    add_money("GMV", order.get("total_amount"), currency=currency)
     if result.get("is_sold_out"):
         add("LotteriesSoldOut", 1)
 
@@ -140,7 +146,7 @@ def _money_event(event: str) -> Callable[[Mapping[str, Any]], None]:
     def record(result: Mapping[str, Any]) -> None:
         currency = str(result.get("currency") or "UNKNOWN")
         add(event, 1, currency=currency)
-        add(f"{event}Amount", Decimal(str(result.get("amount") or 0)), Money, currency=currency)
+        add_money(f"{event}Amount", result.get("amount"), currency=currency)
 
     return record
 
@@ -164,7 +170,7 @@ def draw_completed(claim: Mapping[str, Any], completed: Mapping[str, Any]) -> No
 
 
 def commissions_processed(outcomes: Mapping[str, Mapping[str, Any]], now_iso: str) -> None:
-    """CommissionsPaid, CommissionAmount, CommissionLag (order created -> paid), CommissionFailures, and the
+    """CommissionsPaid, CommissionAmountCents, CommissionLag (order created -> paid), CommissionFailures, and the
     counts of commissions recorded PENDING (until the draw) or CANCELLED (refund) when the result has them."""
     for outcome in outcomes.values():
         if not outcome.get("ok"):
@@ -177,7 +183,7 @@ def commissions_processed(outcomes: Mapping[str, Mapping[str, Any]], now_iso: st
         if not paid:
             continue
         add("CommissionsPaid", len(paid))
-        add("CommissionAmount", sum(Decimal(str(p.get("amount") or 0)) for p in paid), Money)
+        add_money("CommissionAmount", sum(Decimal(str(p.get("amount") or 0)) for p in paid))
         if outcome.get("ordered_at"):
             add("CommissionLag", seconds_between(outcome["ordered_at"], now_iso), Seconds)
 
