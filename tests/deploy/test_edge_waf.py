@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,9 +92,9 @@ def test_the_aws_common_rules_apply_with_our_body_limit_instead_of_theirs(acl: d
 
 @pytest.mark.parametrize("stage", stages())
 def test_each_stage_passes_its_limits_to_the_stack(stage: str, waf: dict[str, Any]) -> None:
-    params = deploy_edge.parameters(stage)
-    assert set(params) == set(waf["Parameters"])
+    params = deploy_edge.parameters(stage, distribution_id="E2QWRUHAPOMQZL")
     declared = waf["Parameters"]
+    assert {name for name, spec in declared.items() if "Default" not in spec} <= set(params) <= set(declared)
     for name, value in params.items():
         spec = declared[name]
         if spec["Type"] == "Number":
@@ -105,6 +106,49 @@ def test_each_stage_passes_its_limits_to_the_stack(stage: str, waf: dict[str, An
     waf_config = stage_config(stage)["frontDoor"]["waf"]
     assert int(params["MaxBodyBytes"]) <= MAX_BODY_BYTES  # the edge is never looser than the functions
     assert waf_config["requestsPerSession"] <= waf_config["requestsPerIp"]
-    command = deploy_edge.deploy_command(stage)
+    command = deploy_edge.deploy_command(stage, Path("edge.json"))
     assert command[command.index("--region") + 1] == "us-east-1"
     assert command[command.index("--stack-name") + 1] == f"luckymart-{stage}-edge"
+
+
+def alarms(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+
+
+@pytest.mark.parametrize("stage", stages())
+def test_the_edge_alarms_page_the_stages_recipients(stage: str) -> None:
+    """CloudFront and its web ACL report only in us-east-1, where an alarm can notify only a local topic: the edge
+    stack has its own, subscribed by the same recipients as the stage's stack."""
+    rendered = deploy_edge.template(stage)
+    recipients = stage_config(stage)["alarms"]
+    subscriptions = rendered["Resources"]["EdgeAlarmTopic"]["Properties"]["Subscription"]
+    assert sorted(s["Endpoint"] for s in subscriptions) == sorted(
+        (recipients.get("email") or []) + (recipients.get("https") or [])
+    )
+    assert subscriptions
+    found = alarms(rendered)
+    assert set(found) == {"EdgeBlockedSpike", "EdgeErrorRate"}
+    for alarm in found.values():
+        properties = alarm["Properties"]
+        assert properties["AlarmActions"] == [{"Ref": "EdgeAlarmTopic"}], properties["AlarmName"]
+        assert len(properties["AlarmDescription"]["Fn::Sub"]) > 100  # a runbook line, not a label
+    blocked = found["EdgeBlockedSpike"]["Properties"]
+    assert (blocked["Namespace"], blocked["MetricName"]) == ("AWS/WAFV2", "BlockedRequests")
+    assert {d["Name"]: d["Value"] for d in blocked["Dimensions"]} == {
+        "WebACL": {"Fn::Sub": "luckymart-${Stage}-edge"},
+        "Rule": "ALL",
+    }
+    # the distribution only exists after the stage's first deploy: the 5xx alarm waits for its id
+    errors = found["EdgeErrorRate"]
+    assert errors["Condition"] == "HasDistribution"
+    assert {d["Name"]: d["Value"] for d in errors["Properties"]["Dimensions"]} == {
+        "DistributionId": {"Ref": "DistributionId"},
+        "Region": "Global",
+    }
+
+
+def test_a_stage_without_recipients_cannot_deploy_the_edge(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = stage_config(stages()[0]) | {"alarms": {"email": [], "https": []}}
+    monkeypatch.setattr(deploy_edge, "stage_config", lambda stage: config)
+    with pytest.raises(SystemExit, match="no alarm without a recipient"):
+        deploy_edge.template("any")
