@@ -28,6 +28,25 @@ def timed(fn: Callable[[], object], runs: int, warmup: int = 20) -> list[float]:
     return samples
 
 
+def interleaved(
+    call: Callable[[], object], runs: int, warmup: int = 20, bare: Callable[[], object] | None = None
+) -> tuple[list[float], list[float]]:
+    """(call samples, bare no-op rpc samples), one of each in turn, so both see the same load."""
+    floor = bare or (lambda: db.rpc("bench_noop", {}))
+    measured: list[float] = []
+    floors: list[float] = []
+    for i in range(runs + warmup):
+        started = time.perf_counter()
+        call()
+        middle = time.perf_counter()
+        floor()
+        ended = time.perf_counter()
+        if i >= warmup:
+            measured.append((middle - started) * 1000)
+            floors.append((ended - middle) * 1000)
+    return measured, floors
+
+
 def install_noop_rpc(stack: Stack) -> None:
     """A no-op SQL function, only in the benchmark's throwaway stack: the floor for any one-RPC request."""
     with psycopg.connect(stack.database_url, autocommit=True) as conn:

@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 
-from bench.common import bare_rpc_ms, install_noop_rpc, percentile, timed
+from bench.common import install_noop_rpc, interleaved, percentile, timed
 from infra.local.aws import local_aws
 from infra.local.s3 import local_s3
 from infra.local.stack import private_stack
@@ -202,23 +202,24 @@ def main() -> None:
         samples = sample_requests(
             pg, sign_in(username="bench_round_trips", start_param=f"ref_{referrer.user['referral_code']}")
         )
-        bare = bare_rpc_ms(RUNS)
-        floor = statistics.median(bare)
-        print(f"{'function':<30} {'p50 ms':>8} {'p99 ms':>8} {'x bare':>7} {'db trips':>9}")
-        print(f"{'bare rpc()':<30} {floor:8.2f} {percentile(bare, 0.99):8.2f} {1:7.2f} {1:9}")
+        print("each request interleaved with a bare no-op rpc() (x bare: p50 / that rpc's p50 in the same run)")
+        print(f"{'function':<30} {'p50 ms':>8} {'p99 ms':>8} {'bare p50':>9} {'x bare':>7} {'db trips':>9}")
+        covered = {part.split(" (")[0] for name in samples for part in name.split(" + ")}
+        for missing in sorted({ep.name for ep in endpoints()} - covered):
+            print(f"{missing:<30} (no sample request here)")
         db.rpc = counting_rpc
         try:
-            names = sorted({ep.name for ep in endpoints()} | set(samples))
-            for name in names:
-                if name not in samples:
-                    print(f"{name:<30} {'(no sample request here)':>35}")
-                    continue
+            for name in sorted(samples):
                 calls["n"] = 0
                 count = ONE_SHOT_RUNS if name in ONE_SHOT else RUNS
-                runs = timed(lambda name=name: ok(samples[name]()), count, warmup=WARMUP)  # type: ignore[misc]
+                runs, bare = interleaved(
+                    lambda name=name: ok(samples[name]()),  # type: ignore[misc]
+                    count, warmup=WARMUP, bare=lambda: real_rpc("bench_noop", {}),
+                )  # fmt: skip
                 trips = calls["n"] / (count + WARMUP) / (name.count("+") + 1)
-                p50 = statistics.median(runs)
-                print(f"{name:<30} {p50:8.2f} {percentile(runs, 0.99):8.2f} {p50 / floor:7.2f} {trips:9.2f}")
+                p50, floor = statistics.median(runs), statistics.median(bare)
+                print(f"{name:<30} {p50:8.2f} {percentile(runs, 0.99):8.2f} {floor:9.2f} {p50 / floor:7.2f} "
+                      f"{trips:9.2f}")  # fmt: skip
         finally:
             db.rpc = real_rpc
         # a referred purchase and a resale sale publish to SQS after commit (commission order, seller's push)
