@@ -104,6 +104,7 @@ def test_user_functions_have_a_public_url_with_both_permissions_and_stage_cors(t
         assert url["Cors"]["AllowOrigins"] == origins
         assert set(url["Cors"]["AllowHeaders"]) == ALLOWED_HEADERS
         assert set(url["Cors"]["AllowMethods"]) == {"GET", "POST"}
+        assert url["Cors"]["ExposeHeaders"] == ["retry-after"]  # the browser may read a 429's Retry-After
         granted = permissions[fn.logical_id]
         assert {"Action": "lambda:InvokeFunctionUrl", "FunctionUrlAuthType": "NONE"}.items() <= _one(
             granted, "lambda:InvokeFunctionUrl"

@@ -17,9 +17,11 @@ with a correlation id and nothing else.
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import CORSConfig, LambdaFunctionUrlResolver, Response
@@ -40,6 +42,8 @@ ALLOWED_HEADERS = [
     "x-session-token",
     "idempotency-key",
 ]
+# Response headers a browser script may read besides the CORS-safelisted ones (a 429's wait).
+EXPOSED_HEADERS = ["Retry-After"]
 MAX_BODY_BYTES = 64 * 1024
 MAX_IDEMPOTENCY_KEY = 255
 
@@ -168,7 +172,8 @@ class Endpoint(Generic[B]):
     def _build_entry(self) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         origins = list(settings().cors_origins) or ["*"]
         cors = CORSConfig(
-            allow_origin=origins[0], extra_origins=origins[1:], allow_headers=ALLOWED_HEADERS, max_age=600
+            allow_origin=origins[0], extra_origins=origins[1:], allow_headers=ALLOWED_HEADERS, expose_headers=EXPOSED_HEADERS,
+            max_age=600,
         )
         app = LambdaFunctionUrlResolver(cors=cors)
 
@@ -298,12 +303,11 @@ def _error_response(error: AppError) -> Response:
     payload: dict[str, Any] = {"code": error.code, "message": error.message}
     if error.details is not None:
         payload["details"] = error.details
-    return Response(
-        error.status,
-        "application/json",
-        jsonutil.dumps({"success": False, "error": payload}),
-        {"Cache-Control": NO_STORE},
-    )
+    headers = {"Cache-Control": NO_STORE}
+    wait = error.details.get("retry_after_seconds") if isinstance(error.details, Mapping) else None
+    if error.status == 429 and isinstance(wait, int | Decimal):  # the body's wait, as HTTP clients expect it
+        headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return Response(error.status, "application/json", jsonutil.dumps({"success": False, "error": payload}), headers)
 
 
 def _safe_errors(exc: ValidationError) -> list[dict[str, Any]]:
