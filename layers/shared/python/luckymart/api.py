@@ -17,11 +17,9 @@ with a correlation id and nothing else.
 from __future__ import annotations
 
 import hashlib
-import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
 from aws_lambda_powertools.event_handler import CORSConfig, LambdaFunctionUrlResolver, Response
@@ -172,7 +170,10 @@ class Endpoint(Generic[B]):
     def _build_entry(self) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         origins = list(settings().cors_origins) or ["*"]
         cors = CORSConfig(
-            allow_origin=origins[0], extra_origins=origins[1:], allow_headers=ALLOWED_HEADERS, expose_headers=EXPOSED_HEADERS,
+            allow_origin=origins[0],
+            extra_origins=origins[1:],
+            allow_headers=ALLOWED_HEADERS,
+            expose_headers=EXPOSED_HEADERS,
             max_age=600,
         )
         app = LambdaFunctionUrlResolver(cors=cors)
@@ -305,9 +306,10 @@ def _error_response(error: AppError) -> Response:
         payload["details"] = error.details
     headers = {"Cache-Control": NO_STORE}
     wait = error.details.get("retry_after_seconds") if isinstance(error.details, Mapping) else None
-    if error.status == 429 and isinstance(wait, int | Decimal):  # the body's wait, as HTTP clients expect it
-        headers["Retry-After"] = str(max(1, math.ceil(wait)))
-    return Response(error.status, "application/json", jsonutil.dumps({"success": False, "error": payload}), headers)
+    if error.status == 429 and isinstance(wait, int):  # the body's wait (whole seconds), as HTTP clients expect it
+        headers["Retry-After"] = str(max(1, wait))
+    body = jsonutil.dumps({"success": False, "error": payload})
+    return Response(error.status, "application/json", body, headers)
 
 
 def _safe_errors(exc: ValidationError) -> list[dict[str, Any]]:
