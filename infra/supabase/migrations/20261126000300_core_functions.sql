@@ -181,7 +181,10 @@ begin
   if v_row.request_hash <> p_request_hash then
     perform private.fail('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request', 409);
   end if;
-  return v_row.response;
+  -- The first request's answer, marked as a replay so the Lambda counts no second sale, deposit … in its metrics;
+  -- luckymart.api removes the marker, so the caller gets exactly the first answer.
+  return case when jsonb_typeof(v_row.response) = 'object' then v_row.response || '{"replayed": true}'::jsonb
+              else v_row.response end;
 end
 $$;
 

@@ -44,6 +44,7 @@ ALLOWED_HEADERS = [
 EXPOSED_HEADERS = ["Retry-After"]
 MAX_BODY_BYTES = 64 * 1024
 MAX_IDEMPOTENCY_KEY = 255
+REPLAYED = "replayed"  # private.idempotency_begin's marker on a replayed answer (never sent to the caller)
 
 
 class Body(BaseModel):
@@ -117,7 +118,10 @@ class Call(Generic[B]):
         if self.idempotent:
             full["p_idempotency_key"] = self.idempotency_key
             full["p_request_hash"] = self.request_hash
-        return db.rpc(function, full)
+        result = db.rpc(function, full)
+        if self.idempotent and isinstance(result, dict) and result.pop(REPLAYED, False):
+            metrics.replayed()  # the stored answer of an earlier request: no new business event
+        return result
 
     def cached(self, result: Any, public: str) -> Cached:
         """`result` with Cache-Control `public` when no session was given, else private: a session-dependent
