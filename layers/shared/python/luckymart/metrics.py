@@ -48,7 +48,7 @@ class Recorder:
 
     def __init__(self, function: str) -> None:
         self.function = function
-        self.replayed = False  # the answer is an idempotent replay: its business events were counted the first time
+        self.replayed = False  # an idempotent replay: its business events were counted the first time
         self._sets: dict[Dimensions, EphemeralMetrics] = {}
 
     def add(self, name: str, value: float | int, unit: MetricUnit = Count, **dimensions: str) -> None:
