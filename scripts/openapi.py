@@ -23,7 +23,14 @@ ERRORS = {
     "404": "NOT_FOUND (also for other users' objects)",
     "409": "a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, "
     "IDEMPOTENCY_KEY_REUSED, …",
+    "429": "RATE_LIMITED: too many requests; retry after the Retry-After header's seconds "
+    "(also details.retry_after_seconds)",
     "500": "INTERNAL: details hold only a correlation id",
+}
+
+RETRY_AFTER = {
+    "description": "seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS)",
+    "schema": {"type": "integer", "minimum": 1},
 }
 
 
@@ -85,6 +92,7 @@ def build() -> dict[str, Any]:
                 "description": text,
                 "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}},
             }
+        responses["429"]["headers"] = {"Retry-After": RETRY_AFTER}
         operation: dict[str, Any] = {
             "operationId": ep.name.replace("-", "_"),
             "summary": ep.summary,

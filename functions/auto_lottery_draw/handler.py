@@ -2,7 +2,8 @@
 start_time has come, cancels and refunds those still on sale past end_time, draws every SOLD_OUT lottery
 whose draw_time has passed, re-publishes commission outbox rows still unprocessed after a minute and pushable
 notifications whose publish was lost, and deletes one bounded batch of expired sessions, old idempotency keys,
-processed outbox rows and old read notifications.
+processed outbox rows and old read notifications. It also re-tags the payment proofs of filed deposits that are
+still queued (luckymart/uploads.py: a tag step that failed after the deposit committed is retried here).
 Overlapping invocations are safe: each claim is a conditional UPDATE (or `skip locked` for the outbox).
 
 Every run ends with `ops_scheduler_tick`: it records the run (`luckymart-admin health` shows it) and returns the
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from luckymart import commission_queue, db, draws, metrics, notification_queue, tracing
+from luckymart import commission_queue, db, draws, metrics, notification_queue, tracing, uploads
 from luckymart.log import lambda_context, logger
 
 FUNCTION = "auto-lottery-draw"
@@ -52,6 +53,7 @@ def _run() -> dict[str, Any]:
         "commissions_republished": commission_queue.republish_stale(),
         "retention": _retention_sweep(),
         "notifications_republished": notification_queue.republish_stale(),
+        "proofs": _proof_tagging(),
     }
     backlog = db.rpc(
         "ops_scheduler_tick",
@@ -82,6 +84,19 @@ def _retention_sweep() -> dict[str, int] | None:
         logger.exception("retention sweep failed")
         return None
     return swept
+
+
+def _proof_tagging() -> dict[str, int] | None:
+    """Re-tags one batch of queued payment proofs; what fails stays queued (with a growing delay)."""
+    try:
+        due: list[dict[str, Any]] = db.rpc("proof_tagging_due", {"p_limit": 100})
+        done, retry = uploads.tag_queued(due)
+        if done:
+            db.rpc("proof_tagging_done", {"p_deposit_ids": done})
+    except Exception:
+        logger.exception("proof tagging sweep failed")
+        return None
+    return {"tagged": len(done), "retrying": len(retry)}
 
 
 handler = tracing.instrument(lambda_context(_handler))

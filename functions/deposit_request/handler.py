@@ -10,7 +10,7 @@ from luckymart import responses
 from luckymart.api import Body, Call, Endpoint
 from luckymart.finance import Currency, PaymentMethod, ShortText
 from luckymart.money import Money
-from luckymart.uploads import mark_referenced, object_key
+from luckymart.uploads import object_key, require_uploaded, tag_after_commit
 
 ProofImage = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1024)]
 
@@ -46,8 +46,8 @@ endpoint = Endpoint(
 def deposit_request(call: Call[DepositBody]) -> Any:
     body = call.body
     keys = [object_key(image) for image in body.payment_proof_images]
-    mark_referenced(keys)  # each proof must exist; tagged so the bucket's lifecycle rule keeps it
-    return call.rpc(
+    require_uploaded(keys)  # read-only: nothing is tagged before SQL has confirmed whose keys these are
+    deposit = call.rpc(
         "deposit_request",
         {
             "p_amount": body.amount,
@@ -59,6 +59,10 @@ def deposit_request(call: Call[DepositBody]) -> Any:
             "p_payer_account": body.payer_account,
         },
     )
+    # committed: every key is the caller's own (SQL), so the proofs may now be kept; a failure here is retried
+    # by the scheduled sweep (the deposit's transaction queued them), an idempotent replay tags again
+    tag_after_commit(keys)
+    return deposit
 
 
 handler = endpoint.handler

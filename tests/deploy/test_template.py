@@ -104,6 +104,7 @@ def test_user_functions_have_a_public_url_with_both_permissions_and_stage_cors(t
         assert url["Cors"]["AllowOrigins"] == origins
         assert set(url["Cors"]["AllowHeaders"]) == ALLOWED_HEADERS
         assert set(url["Cors"]["AllowMethods"]) == {"GET", "POST"}
+        assert url["Cors"]["ExposeHeaders"] == ["retry-after"]  # the browser may read a 429's Retry-After
         granted = permissions[fn.logical_id]
         assert {"Action": "lambda:InvokeFunctionUrl", "FunctionUrlAuthType": "NONE"}.items() <= _one(
             granted, "lambda:InvokeFunctionUrl"
@@ -233,8 +234,13 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
         assert _allowed(grants, "s3:PutObject") == (
             {"{UploadsBucket.Arn}/deposits/*"} if fn.name == "create-upload-url" else set()
         ), fn.name
+        # the scheduler re-tags the proofs of filed deposits still queued after deposit-request's own attempt
+        taggers = {"create-upload-url", "deposit-request", "auto-lottery-draw"}
         assert _allowed(grants, "s3:PutObjectTagging") == (
-            {"{UploadsBucket.Arn}/deposits/*"} if fn.name in {"create-upload-url", "deposit-request"} else set()
+            {"{UploadsBucket.Arn}/deposits/*"} if fn.name in taggers else set()
+        ), fn.name
+        assert _allowed(grants, "s3:GetObjectTagging") == (
+            {"{UploadsBucket.Arn}/deposits/*"} if fn.name == "deposit-request" else set()
         ), fn.name
         logs = _allowed(grants, "logs:PutLogEvents")
         assert logs == {
@@ -267,6 +273,7 @@ def test_functions_read_configuration_from_the_environment_and_secrets_from_ssm(
     functions = tpl.functions
     assert functions["create-upload-url"].environment["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
     assert functions["deposit-request"].environment["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
+    assert functions["auto-lottery-draw"].environment["UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
     for name in COMMISSION_PUBLISHERS:
         assert functions[name].environment["COMMISSION_QUEUE_URL"] == {"Ref": "CommissionQueue"}
     assert functions["admin-commissions"].environment["COMMISSION_DLQ_URL"] == {"Ref": "CommissionDeadLetterQueue"}

@@ -72,3 +72,14 @@ def test_rest_proxy_serves_postgrest(api: httpx.Client, stack: object) -> None:
     )
     assert response.status_code == 200
     assert {row["method"] for row in response.json()} == {"ALIF_MOBI", "DC_BANK", "BANK_TRANSFER", "OTHER"}
+
+
+def test_a_429_says_when_to_retry_in_a_header_the_browser_can_read(api: httpx.Client) -> None:
+    init_data, origin = signed_init_data(3003), {"Origin": "https://app.luckymart.test"}
+    statuses = [api.post("/auth-telegram", json={"initData": init_data}, headers=origin) for _ in range(11)]
+    refused = statuses[-1]  # sign-ins are limited to 10 a minute per Telegram user
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "RATE_LIMITED"
+    wait = refused.json()["error"]["details"]["retry_after_seconds"]
+    assert refused.headers["retry-after"] == str(wait) and 1 <= wait <= 60
+    assert "retry-after" in refused.headers["access-control-expose-headers"].lower()
+    assert "retry-after" not in statuses[0].headers  # only a refusal says when to come back

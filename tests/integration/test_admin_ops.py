@@ -417,6 +417,82 @@ def test_config_set_is_checked_per_key_audited_and_used_by_new_operations(clean:
     assert sold.data["fee_amount"] == Decimal("4.00")
 
 
+SETTINGS_REFUSED = [
+    # rate limits: requests per sliding window; never 0, never absurd, only the buckets the SQL uses
+    ("rate_limits", {"write": {"limit": 0}}, "value.write.limit"),
+    ("rate_limits", {"write": {"limit": -5, "window_seconds": 60}}, "value.write.limit"),
+    ("rate_limits", {"write": {"limit": 2.5}}, "value.write.limit"),
+    ("rate_limits", {"write": {"limit": "lots"}}, "value.write.limit"),
+    ("rate_limits", {"write": {"limit": True}}, "value.write.limit"),
+    ("rate_limits", {"write": {"limit": 10**9}}, "value.write.limit"),
+    ("rate_limits", {"sign_in_ip": {"window_seconds": 0}}, "value.sign_in_ip.window_seconds"),
+    ("rate_limits", {"sign_in_ip": {"window_seconds": 86_401}}, "value.sign_in_ip.window_seconds"),
+    ("rate_limits", {"downloads": {"limit": 1, "window_seconds": 60}}, "value.downloads"),
+    ("rate_limits", {"write": 300}, "value.write"),
+    ("rate_limits", {"write": None}, "value.write"),
+    ("rate_limits", {"write": {"limit": 10, "burst": 5}}, "value.write"),
+    ("rate_limits", "fast", "value"),
+    # sessions
+    ("sessions", {"max_active_per_user": 0}, "value.max_active_per_user"),
+    ("sessions", {"max_active_per_user": 1000}, "value.max_active_per_user"),
+    ("sessions", {"max_active_per_user": "ten"}, "value.max_active_per_user"),
+    ("sessions", {"max_active": 5}, "value"),
+    ("sessions", 5, "value"),
+    # retention
+    ("retention", {"batch_size": 0}, "value.batch_size"),
+    ("retention", {"batch_size": 10_000_000}, "value.batch_size"),
+    ("retention", {"idempotency_hours": 1}, "value.idempotency_hours"),  # shorter than a client's retries
+    ("retention", {"sessions_days": -1}, "value.sessions_days"),
+    ("retention", {"read_notifications_days": 1.5}, "value.read_notifications_days"),
+    ("retention", {"outbox_days": "NaN"}, "value.outbox_days"),
+    ("retention", {"forever": True}, "value"),
+    # telegram pushes: within Telegram's limits, a lease that outlives the consumer
+    ("telegram_push", {"per_second": 30}, "value.per_second"),
+    ("telegram_push", {"per_second": 0}, "value.per_second"),
+    ("telegram_push", {"chat_interval_ms": 500}, "value.chat_interval_ms"),
+    ("telegram_push", {"lease_seconds": 30}, "value.lease_seconds"),
+    ("telegram_push", {"ttl_hours": 0}, "value.ttl_hours"),
+    ("telegram_push", {"max_wait_seconds": -1}, "value.max_wait_seconds"),
+    ("telegram_push", {"bot": "other"}, "value"),
+    ("deposit", {"max_pending": 0}, "value.max_pending"),
+]
+
+
+@pytest.mark.usefixtures("restore_config")
+def test_config_set_checks_the_limit_session_retention_and_push_settings(clean: psycopg.Connection) -> None:
+    root = make_admin(clean, "SUPER_ADMIN", "root")
+    stored = clean.execute("select key, value from system_config order by key").fetchall()
+    for key, value, field in SETTINGS_REFUSED:
+        assert bad_field(call("admin-accounts", "config.set", root, key=key, value=value)) == {field}, (key, value)
+    assert clean.execute("select key, value from system_config order by key").fetchall() == stored
+    assert not [row for row in audit_rows(clean, "config.set") if row["outcome"] == "SUCCESS"]
+
+    # a nested bucket is merged: only the write limit changes, its window and the other buckets stay
+    limits = ok(call("admin-accounts", "config.set", root, key="rate_limits", value={"write": {"limit": "2.0"}}))
+    assert limits["value"]["write"] == {"limit": 2, "window_seconds": 60}
+    assert limits["value"]["sign_in_user"] == limits["old_value"]["sign_in_user"]
+    user = sign_in()
+    writes = [invoke("mark-notifications-read", {"all": True}, token=user.token).status for _ in range(3)]
+    assert writes == [200, 200, 429]  # effective at once, read by the SQL limiter as stored
+
+    sessions = ok(call("admin-accounts", "config.set", root, key="sessions", value={"max_active_per_user": 2}))
+    assert sessions["value"] == {"max_active_per_user": 2}
+    tokens = [sign_in(telegram_id=int(user.user["telegram_id"])).token for _ in range(3)]
+    assert [invoke("validate-session", {}, token=t).status for t in tokens] == [401, 200, 200]
+
+    retention = ok(call("admin-accounts", "config.set", root, key="retention", value={"batch_size": 500}))
+    assert retention["value"]["batch_size"] == 500 and retention["value"]["idempotency_hours"] == 24
+    assert clean.execute("select public.retention_sweep() ? 'sessions'").fetchone() == (True,)
+
+    push = ok(call("admin-accounts", "config.set", root, key="telegram_push", value={"chat_interval_ms": 2000.0}))
+    assert push["value"]["chat_interval_ms"] == 2000 and push["value"]["per_second"] == 20
+    deposit = ok(call("admin-accounts", "config.set", root, key="deposit", value={"max_pending": 2}))
+    assert deposit["value"] == {"max_pending": 2}
+    assert [row["target_id"] for row in audit_rows(clean, "config.set") if row["outcome"] == "SUCCESS"] == [
+        "rate_limits", "sessions", "retention", "telegram_push", "deposit",
+    ]  # fmt: skip
+
+
 # ---------------------------------------------------------------- users
 def test_users_search_partial_case_insensitive_indexed_and_list(clean: psycopg.Connection) -> None:
     support = make_admin(clean, "SUPPORT")

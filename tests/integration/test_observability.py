@@ -20,9 +20,10 @@ from infra.local.events import LocalContext, function_url_event, scheduled_event
 from luckymart import commission_queue
 from luckymart.log import logger
 from luckymart_cli.main import EXIT_ATTENTION, EXIT_OK, main
-from tests.support import make_admin, sign_in
+from tests.support import invoke, make_admin, sign_in
 from tests.support_commissions import Queues, consume, queues
 from tests.support_lottery import create_lottery, force_draw_time_passed, fund
+from tests.support_wallets import deposit
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
 __all__ = ["queues"]
@@ -224,3 +225,34 @@ def test_a_commission_due_only_since_its_lottery_was_drawn_is_late_from_the_draw
     row = clean.execute("select private.ops_backlog()").fetchone()
     assert row is not None
     assert row[0]["outbox_backlog"] == 1 and 55 <= row[0]["outbox_oldest_seconds"] < 120
+
+
+def test_an_idempotent_replay_counts_as_a_replay_not_as_a_second_sale_or_deposit(
+    clean: psycopg.Connection, capfd: pytest.CaptureFixture[str]
+) -> None:
+    buyer = sign_in()
+    lottery = create_lottery(clean, ticket_price="5.00", total_tickets=10)
+    fund(clean, buyer.user["id"], "100")
+    body = {"lottery_id": lottery["id"], "quantity": 2, "payment_method": "BALANCE"}
+    once = {"Idempotency-Key": "buy-once"}
+    capfd.readouterr()
+    first = invoke("lottery-purchase", body, token=buyer.token, headers=once)
+    sold = log_lines(capfd.readouterr().out)
+    replay = invoke("lottery-purchase", body, token=buyer.token, headers=once)
+    replayed = log_lines(capfd.readouterr().out)
+    assert first.status == replay.status == 200
+    assert replay.data == first.data  # the caller gets exactly the first answer, with no replay marker
+    (tickets,) = emf(sold, "TicketsSold")
+    assert value(tickets, "TicketsSold") == 2 and value(tickets, "GMVCents") == 1000
+    assert not emf(sold, "IdempotentReplays")
+    assert not emf(replayed, "TicketsSold") and not emf(replayed, "GMVCents")
+    (counted,) = emf(replayed, "IdempotentReplays")
+    assert value(counted, "IdempotentReplays") == 1 and counted["function"] == "lottery-purchase"
+
+    filed = deposit(buyer, 150, idempotency_key="deposit-once")
+    requested = log_lines(capfd.readouterr().out)
+    again = deposit(buyer, 150, idempotency_key="deposit-once")
+    assert again.data == filed.data
+    replayed = log_lines(capfd.readouterr().out)
+    assert value(emf(requested, "DepositsRequested")[0], "DepositsRequestedAmountCents") == 15000
+    assert not emf(replayed, "DepositsRequested") and len(emf(replayed, "IdempotentReplays")) == 1

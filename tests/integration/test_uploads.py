@@ -6,16 +6,20 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import httpx
 import psycopg
 import pytest
+from botocore.exceptions import ClientError
 
+from infra.local.events import LocalContext, scheduled_event
 from infra.local.s3 import LOCAL_BUCKET, LOCAL_REGION, local_s3
 from infra.local.stack import Stack
+from luckymart import uploads
 from luckymart.uploads import MAX_UPLOAD_BYTES, STATE_TAG, UNREFERENCED_TAGGING
-from tests.support import invoke, sign_in
+from tests.support import SignedIn, invoke, sign_in
 from tests.support_wallets import deposit
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("clean")]
@@ -82,6 +86,93 @@ def test_a_proof_that_was_never_uploaded_is_refused(s3: None, clean: psycopg.Con
     assert (refused.status, refused.code) == (400, "VALIDATION_ERROR"), refused.body
     assert refused.body["error"]["details"] == {"key": never["key"]}
     assert clean.execute("select count(*) from deposits").fetchone() == (0,)
+
+
+def upload(user: SignedIn) -> str:
+    form = invoke("create-upload-url", {"content_type": "image/png"}, token=user.token).data
+    assert post_file(form, PNG, "image/png").status_code in (200, 201, 204)
+    return str(form["key"])
+
+
+def state_of(key: str) -> str | None:
+    """The object's upload state tag (moto keeps no tags from a POST upload, so a fresh one has none)."""
+    tags = boto3.client("s3", region_name=LOCAL_REGION).get_object_tagging(Bucket=LOCAL_BUCKET, Key=key)["TagSet"]
+    return {t["Key"]: t["Value"] for t in tags}.get(STATE_TAG)
+
+
+def s3_failing(code: str) -> Any:
+    """S3's PutObjectTagging answering an error (moto cannot be told to fail)."""
+
+    def put_object_tagging(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": code, "Message": code}}, "PutObjectTagging")
+
+    return put_object_tagging
+
+
+def run_scheduler(pg: psycopg.Connection) -> Any:
+    pg.execute("update proof_tagging set next_attempt_at = now()")  # due now rather than in 30 s
+    from functions.auto_lottery_draw.handler import handler as scheduled_job
+
+    return scheduled_job(scheduled_event(), LocalContext("auto-lottery-draw"))["proofs"]
+
+
+def test_someone_elses_upload_is_never_re_tagged(s3: None, clean: psycopg.Connection) -> None:
+    # The victim's key leaked (a screenshot, a shared link): naming it in one's own deposit request must not keep
+    # the victim's object alive, whether alone or next to one's own genuine proof.
+    victim, attacker = sign_in(), sign_in()
+    theirs, mine = upload(victim), upload(attacker)
+    for proofs in ([theirs], [mine, theirs]):
+        refused = deposit(attacker, 100, payment_proof_images=proofs)
+        assert (refused.status, refused.code) == (400, "VALIDATION_ERROR"), refused.body
+    assert "referenced" not in (state_of(theirs), state_of(mine))
+    assert clean.execute("select count(*) from deposits").fetchone() == (0,)
+
+
+def test_a_deposit_refused_in_sql_tags_nothing(s3: None, clean: psycopg.Connection) -> None:
+    user = sign_in()
+    key = upload(user)
+    refused = deposit(user, 1, payment_proof_images=[key])  # below the method's minimum (SQL)
+    assert refused.status == 400, refused.body
+    assert state_of(key) != "referenced"
+
+
+def test_a_tag_step_failing_after_commit_keeps_the_deposit_and_the_scheduler_tags_the_proofs(
+    s3: None, clean: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = sign_in()
+    keys = [upload(user), upload(user)]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(uploads.s3(), "put_object_tagging", s3_failing("ServiceUnavailable"))
+        filed = deposit(user, 100, payment_proof_images=keys, idempotency_key="proofs-1")
+    assert filed.status == 200, filed.body  # committed: the answer never hides a filed deposit
+    assert "referenced" not in [state_of(k) for k in keys]
+    queued = clean.execute("select deposit_id::text, keys from proof_tagging").fetchall()
+    assert queued == [(filed.data["id"], keys)]
+
+    assert run_scheduler(clean) == {"tagged": 1, "retrying": 0}
+    assert [state_of(k) for k in keys] == ["referenced", "referenced"]
+    assert clean.execute("select count(*) from proof_tagging").fetchone() == (0,)
+    assert run_scheduler(clean) == {"tagged": 0, "retrying": 0}
+
+
+def test_the_scheduler_retries_while_s3_fails_and_drops_a_proof_that_is_gone(
+    s3: None, clean: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = sign_in()
+    kept, lost = upload(user), upload(user)
+    assert deposit(user, 100, payment_proof_images=[kept]).status == 200
+    with monkeypatch.context() as patch:
+        patch.setattr(uploads.s3(), "put_object_tagging", s3_failing("SlowDown"))
+        assert run_scheduler(clean) == {"tagged": 0, "retrying": 1}
+    row = clean.execute("select attempts, next_attempt_at > now() from proof_tagging").fetchone()
+    assert row == (1, True)  # retried later, not at once
+    # the object of a queued key was deleted meanwhile (e.g. the sweep was down for days): nothing left to keep
+    boto3.client("s3", region_name=LOCAL_REGION).delete_object(Bucket=LOCAL_BUCKET, Key=lost)
+    clean.execute("update proof_tagging set keys = %s::jsonb", (json.dumps([lost, kept]),))
+    assert run_scheduler(clean) == {"tagged": 1, "retrying": 0}
+    assert state_of(kept) == "referenced"
+    assert clean.execute("select count(*) from proof_tagging").fetchone() == (0,)
 
 
 @pytest.mark.parametrize("body", [{"content_type": "image/gif"}, {"content_type": "text/html"}, {}])

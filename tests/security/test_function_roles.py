@@ -18,7 +18,7 @@ CLASSES = ("user", "system", "admin")
 SYSTEM = {
     "lottery_scheduler_due", "lottery_expire", "lottery_draw_claim", "commission_outbox_claim_stale",
     "process_commissions", "retention_sweep", "notification_push_claim", "notification_push_record",
-    "ops_scheduler_tick",
+    "ops_scheduler_tick", "proof_tagging_due", "proof_tagging_done",
 }  # fmt: skip
 # scheduler and draw-lottery (admin); the notification outbox claim also publishes a draw's or broadcast's fan-out
 DRAW_STEPS = {"lottery_draw_ticket", "lottery_draw_complete", "notification_outbox_claim"}
@@ -121,6 +121,7 @@ def test_the_user_key_cannot_call_admin_or_system_functions(stack: Stack) -> Non
         ("admin_ban_user", {"p_admin": "0" * 64, "p_request": {}, "p_user_id": None, "p_reason": None}),
         ("lottery_draw_complete", {"p_lottery_id": None, "p_record": {}}),
         ("retention_sweep", {}),
+        ("proof_tagging_done", {"p_deposit_ids": []}),  # a user must not drop a proof from the tagging queue
         ("process_commissions", {"p_order_ids": []}),
         (
             "ops_scheduler_tick",

@@ -151,6 +151,16 @@ def test_each_business_event_emits_its_metric(
             assert metric[dim] == dim_value
 
 
+def test_a_replay_counts_itself_and_none_of_its_business_events(capsys: pytest.CaptureFixture[str]) -> None:
+    with metrics.invocation("lottery-purchase"):
+        metrics.replayed()
+        metrics.record_result("lottery-purchase", PURCHASE)
+    found = [m for m in emitted(capsys) if m["name"] != "ColdStart"]
+    assert [(m["name"], m["value"], m["function"]) for m in found] == [
+        ("IdempotentReplays", 1, "lottery-purchase")
+    ]
+
+
 def test_draw_completed_emits_the_count_and_the_delay(capsys: pytest.CaptureFixture[str]) -> None:
     with metrics.invocation("auto-lottery-draw"):
         metrics.draw_completed(

@@ -2622,6 +2622,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -2698,6 +2709,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2786,6 +2808,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -2862,6 +2895,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2950,6 +2994,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -3026,6 +3081,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3116,6 +3182,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -3200,6 +3277,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -3276,6 +3364,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3365,6 +3464,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -3439,6 +3549,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3521,6 +3642,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3610,6 +3742,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -3687,6 +3830,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3776,6 +3930,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -3853,6 +4018,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3942,6 +4118,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -4019,6 +4206,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4108,6 +4306,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -4191,6 +4400,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -4265,6 +4485,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4353,6 +4584,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -4428,6 +4670,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4510,6 +4763,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4599,6 +4863,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -4682,6 +4957,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -4754,6 +5040,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4842,6 +5139,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -4914,6 +5222,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5002,6 +5321,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -5078,6 +5408,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5168,6 +5509,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -5245,6 +5597,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5336,6 +5699,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -5413,6 +5787,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5502,6 +5887,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -5585,6 +5981,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -5661,6 +6068,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5751,6 +6169,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -5827,6 +6256,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5917,6 +6357,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -5993,6 +6444,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6081,6 +6543,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -6153,6 +6626,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6241,6 +6725,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -6317,6 +6812,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6405,6 +6911,17 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description INTERNAL: details hold only a correlation id */
             500: {
                 headers: {
@@ -6483,6 +7000,17 @@ export interface operations {
             /** @description a state conflict: INSUFFICIENT_BALANCE, SOLD_OUT, LIMIT_EXCEEDED, ALREADY_PROCESSED, IDEMPOTENCY_KEY_REUSED, … */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after the Retry-After header's seconds (also details.retry_after_seconds) */
+            429: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -42,7 +42,7 @@ as $$
       then array['luckymart_system', 'luckymart_admin']
     when p_name in ('lottery_scheduler_due', 'lottery_expire', 'lottery_draw_claim', 'commission_outbox_claim_stale',
                     'process_commissions', 'retention_sweep', 'notification_push_claim', 'notification_push_record',
-                    'ops_scheduler_tick')
+                    'ops_scheduler_tick', 'proof_tagging_due', 'proof_tagging_done')
       then array['luckymart_system']
     else array['luckymart_user']
   end
@@ -181,7 +181,10 @@ begin
   if v_row.request_hash <> p_request_hash then
     perform private.fail('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with a different request', 409);
   end if;
-  return v_row.response;
+  -- The first request's answer, marked as a replay so the Lambda counts no second sale, deposit … in its metrics;
+  -- luckymart.api removes the marker, so the caller gets exactly the first answer.
+  return case when jsonb_typeof(v_row.response) = 'object' then v_row.response || '{"replayed": true}'::jsonb
+              else v_row.response end;
 end
 $$;
 

@@ -264,7 +264,8 @@ begin
   if p_integer and v_num <> trunc(v_num) then
     perform private.field_error(v_label, 'must be a whole number');
   end if;
-  return v_num;
+  -- 10.0 is stored as 10: readers cast whole-number settings with ::integer, which refuses '10.0'
+  return case when p_integer then trunc(v_num) else v_num end;
 end
 $$;
 
@@ -442,9 +443,13 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_keys   text[];
-  v_rates  numeric[];
-  v_min    numeric;
+  v_keys    text[];
+  v_rates   numeric[];
+  v_min     numeric;
+  v_buckets text[] := array['sign_in_ip', 'sign_in_user', 'upload_url', 'write'];  -- private.rate_limit's callers
+  v_bucket  text;
+  v_limit   jsonb;
+  v_result  jsonb := '{}';
 begin
   v_keys := case p_key
     when 'withdrawal' then array['fee_rate', 'max_amount', 'max_pending', 'min_amount']
@@ -453,6 +458,12 @@ begin
     when 'lottery' then array['draw_delay_seconds', 'max_quantity']
     when 'resale' then array['fee_rate', 'max_ratio', 'min_ratio']
     when 'showoff' then array['max_reward']
+    when 'deposit' then array['max_pending']
+    when 'sessions' then array['max_active_per_user']
+    when 'retention' then array['batch_size', 'idempotency_hours', 'outbox_days', 'read_notifications_days',
+                                'sessions_days']
+    when 'telegram_push' then array['chat_interval_ms', 'commission_digest_seconds', 'lease_seconds',
+                                    'max_wait_seconds', 'per_second', 'ttl_hours']
     else null end;
   if v_keys is not null then
     if jsonb_typeof(p_value) <> 'object' then
@@ -505,6 +516,59 @@ begin
       -- showoffs.reward_coins is at most 100
       return jsonb_build_object('max_reward', private.number_field(p_value, 'max_reward', 0, 100, false,
                                                                    'value.max_reward'));
+    when 'deposit' then
+      return jsonb_build_object('max_pending', private.number_field(p_value, 'max_pending', 1, 100, true,
+                                                                    'value.max_pending'));
+    when 'rate_limits' then
+      -- docs/security.md: a bucket left out has no limit (only a migration removes one); each listed bucket is
+      -- requests per sliding window, never 0 (that would lock every user out)
+      if jsonb_typeof(p_value) <> 'object' then
+        perform private.field_error('value', format('must be an object of buckets (%s)',
+                                                    array_to_string(v_buckets, ', ')));
+      end if;
+      for v_bucket, v_limit in select e.key, e.value from jsonb_each(p_value) e order by e.key loop
+        if not v_bucket = any (v_buckets) then
+          perform private.field_error('value.' || left(v_bucket, 50),
+                                      format('is not a rate-limit bucket (%s)', array_to_string(v_buckets, ', ')));
+        end if;
+        if jsonb_typeof(v_limit) <> 'object'
+           or (select array_agg(k order by k) from jsonb_object_keys(v_limit) k)
+              is distinct from array['limit', 'window_seconds'] then
+          perform private.field_error('value.' || v_bucket, 'must have exactly the keys limit, window_seconds');
+        end if;
+        v_result := v_result || jsonb_build_object(v_bucket, jsonb_build_object(
+          'limit', private.number_field(v_limit, 'limit', 1, 1000000, true, 'value.' || v_bucket || '.limit'),
+          'window_seconds', private.number_field(v_limit, 'window_seconds', 1, 86400, true,
+                                                 'value.' || v_bucket || '.window_seconds')));
+      end loop;
+      return v_result;
+    when 'sessions' then
+      return jsonb_build_object('max_active_per_user', private.number_field(p_value, 'max_active_per_user', 1, 100,
+                                                                            true, 'value.max_active_per_user'));
+    when 'retention' then
+      -- each run deletes up to batch_size rows of each kind in one transaction: bounded so it stays short;
+      -- idempotency keys are kept at least a day, the replay window clients rely on (SPEC: a replay moves no money)
+      return jsonb_build_object(
+        'batch_size', private.number_field(p_value, 'batch_size', 1, 10000, true, 'value.batch_size'),
+        'sessions_days', private.number_field(p_value, 'sessions_days', 1, 3650, true, 'value.sessions_days'),
+        'idempotency_hours', private.number_field(p_value, 'idempotency_hours', 24, 8760, true,
+                                                  'value.idempotency_hours'),
+        'outbox_days', private.number_field(p_value, 'outbox_days', 1, 3650, true, 'value.outbox_days'),
+        'read_notifications_days', private.number_field(p_value, 'read_notifications_days', 1, 3650, true,
+                                                        'value.read_notifications_days'));
+    when 'telegram_push' then
+      -- Telegram allows ~30 messages/s per bot and ~1/s per chat, and a consumer may send up to 0.3 s late
+      -- (send-telegram-notifications): per_second x 1.3 + 1 < 30 and chat_interval_ms - 300 > 1000. The SENDING
+      -- lease must outlive the consumer's 60 s timeout, or a batch still sending would be closed under it.
+      return jsonb_build_object(
+        'per_second', private.number_field(p_value, 'per_second', 0.1, 22, false, 'value.per_second'),
+        'chat_interval_ms', private.number_field(p_value, 'chat_interval_ms', 1301, 600000, true,
+                                                 'value.chat_interval_ms'),
+        'max_wait_seconds', private.number_field(p_value, 'max_wait_seconds', 0, 5, false, 'value.max_wait_seconds'),
+        'lease_seconds', private.number_field(p_value, 'lease_seconds', 61, 3600, true, 'value.lease_seconds'),
+        'commission_digest_seconds', private.number_field(p_value, 'commission_digest_seconds', 0, 86400, true,
+                                                          'value.commission_digest_seconds'),
+        'ttl_hours', private.number_field(p_value, 'ttl_hours', 1, 720, true, 'value.ttl_hours'));
     else
       perform private.field_error('key', format('%s has no validation rule and cannot be set here', p_key));
   end case;
@@ -532,7 +596,8 @@ begin
 end
 $$;
 
--- An object value is merged key by key ({"fee_rate": 0.04} changes only the fee), then checked as a whole.
+-- An object value is merged key by key ({"fee_rate": 0.04} changes only the fee), and one level deeper for nested
+-- objects ({"write": {"limit": 100}} keeps the bucket's window), then checked as a whole.
 create or replace function public.admin_set_config(p_admin text, p_request jsonb, p_key text, p_value jsonb)
 returns jsonb
 language plpgsql
@@ -552,7 +617,12 @@ begin
     perform private.field_error('value', 'is required');
   end if;
   v_value := case when jsonb_typeof(v_old.value) = 'object' and jsonb_typeof(p_value) = 'object'
-                  then v_old.value || p_value else p_value end;
+                  then v_old.value || coalesce((
+                    select jsonb_object_agg(e.key, case when jsonb_typeof(v_old.value -> e.key) = 'object'
+                                                         and jsonb_typeof(e.value) = 'object'
+                                                        then (v_old.value -> e.key) || e.value else e.value end)
+                      from jsonb_each(p_value) e), '{}')
+                  else p_value end;
   v_value := private.check_config(p_key, v_value);
   update public.system_config set value = v_value where key = p_key;
   perform private.admin_log_change(v_actor, 'config.set', jsonb_build_object(p_key, v_old.value),

@@ -40,8 +40,11 @@ ALLOWED_HEADERS = [
     "x-session-token",
     "idempotency-key",
 ]
+# Response headers a browser script may read besides the CORS-safelisted ones (a 429's wait).
+EXPOSED_HEADERS = ["Retry-After"]
 MAX_BODY_BYTES = 64 * 1024
 MAX_IDEMPOTENCY_KEY = 255
+REPLAYED = "replayed"  # private.idempotency_begin's marker on a replayed answer (never sent to the caller)
 
 
 class Body(BaseModel):
@@ -115,7 +118,10 @@ class Call(Generic[B]):
         if self.idempotent:
             full["p_idempotency_key"] = self.idempotency_key
             full["p_request_hash"] = self.request_hash
-        return db.rpc(function, full)
+        result = db.rpc(function, full)
+        if self.idempotent and isinstance(result, dict) and result.pop(REPLAYED, False):
+            metrics.replayed()  # the stored answer of an earlier request: no new business event
+        return result
 
     def cached(self, result: Any, public: str) -> Cached:
         """`result` with Cache-Control `public` when no session was given, else private: a session-dependent
@@ -168,7 +174,11 @@ class Endpoint(Generic[B]):
     def _build_entry(self) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         origins = list(settings().cors_origins) or ["*"]
         cors = CORSConfig(
-            allow_origin=origins[0], extra_origins=origins[1:], allow_headers=ALLOWED_HEADERS, max_age=600
+            allow_origin=origins[0],
+            extra_origins=origins[1:],
+            allow_headers=ALLOWED_HEADERS,
+            expose_headers=EXPOSED_HEADERS,
+            max_age=600,
         )
         app = LambdaFunctionUrlResolver(cors=cors)
 
@@ -298,12 +308,12 @@ def _error_response(error: AppError) -> Response:
     payload: dict[str, Any] = {"code": error.code, "message": error.message}
     if error.details is not None:
         payload["details"] = error.details
-    return Response(
-        error.status,
-        "application/json",
-        jsonutil.dumps({"success": False, "error": payload}),
-        {"Cache-Control": NO_STORE},
-    )
+    headers = {"Cache-Control": NO_STORE}
+    wait = error.details.get("retry_after_seconds") if isinstance(error.details, Mapping) else None
+    if error.status == 429 and isinstance(wait, int):  # the body's wait (whole seconds), as HTTP clients expect it
+        headers["Retry-After"] = str(max(1, wait))
+    body = jsonutil.dumps({"success": False, "error": payload})
+    return Response(error.status, "application/json", body, headers)
 
 
 def _safe_errors(exc: ValidationError) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ low-cardinality: `service`, `function`, and at most one of `code` (error code), 
 currency), `reason` (refusal or cancellation reason).
 
 Business events come from what the single rpc already returned (`record_result`), so metrics cost no round trip.
+An idempotent replay (the stored answer of an earlier request) counts `IdempotentReplays` and no business event.
 The table `BUSINESS` maps "<function>" or "<function>:<admin action>" to the extractor of its events.
 
 Powertools' `EphemeralMetrics` keeps its metrics on the instance (the `Metrics` class shares them between all
@@ -47,6 +48,7 @@ class Recorder:
 
     def __init__(self, function: str) -> None:
         self.function = function
+        self.replayed = False  # an idempotent replay: its business events were counted the first time
         self._sets: dict[Dimensions, EphemeralMetrics] = {}
 
     def add(self, name: str, value: float | int, unit: MetricUnit = Count, **dimensions: str) -> None:
@@ -116,8 +118,20 @@ def record_refusal(function: str, code: str) -> None:
         add("PurchasesRefused", 1, reason=code)
 
 
+def replayed() -> None:
+    """The current invocation answers an idempotent replay: counted as IdempotentReplays, and record_result then
+    emits none of its business events (a replayed purchase sold no tickets)."""
+    recorder = _current.get()
+    if recorder is not None:
+        recorder.replayed = True
+    add("IdempotentReplays", 1)
+
+
 def record_result(key: str, result: Any) -> None:
     """The business events of one successful call, from the rpc's own result (no extra round trip)."""
+    recorder = _current.get()
+    if recorder is not None and recorder.replayed:
+        return
     extractor = BUSINESS.get(key)
     if extractor is not None and isinstance(result, Mapping):
         extractor(result)

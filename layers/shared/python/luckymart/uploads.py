@@ -2,9 +2,11 @@
 keeps only the object key, which must lie under the caller's own prefix `deposits/<user_id>/` (checked in SQL).
 
 Expiry: the POST policy requires the tag `luckymart-upload=unreferenced` on every upload, and the bucket's
-lifecycle rule deletes `deposits/` objects still carrying it after a day. deposit-request re-tags each proof
-`referenced` before filing the deposit (PutObjectTagging fails on a key that was never uploaded, which is the
-existence check), so proofs of filed deposits are kept.
+lifecycle rule deletes `deposits/` objects still carrying it after a day. deposit-request first checks that each
+proof exists (GetObjectTagging: read-only), then files the deposit (SQL refuses a key outside the caller's own
+prefix), and only after that commit re-tags the proofs `referenced`: an object is never re-tagged on behalf of
+someone who does not own it. The deposit's transaction also queues its proofs (`proof_tagging`); the scheduled
+function re-tags what is queued (`tag_queued`), so a tag step that fails after the commit is retried, never lost.
 
 boto3 ships with the Lambda runtime and costs ~185 ms of imports, so it is imported on first use only.
 Environment: UPLOADS_BUCKET (required), AWS_REGION (set by Lambda); AWS_ENDPOINT_URL_S3 points at moto locally.
@@ -90,20 +92,76 @@ def object_key(reference: str) -> str:
     return path[start + 1 :] if start >= 0 else reference
 
 
-def mark_referenced(keys: list[str]) -> None:
-    """Re-tags each uploaded proof `referenced` so the lifecycle rule keeps it; 400 for a key that was never
-    uploaded. Keys outside `deposits/` are left to SQL, which refuses them."""
+def require_uploaded(keys: list[str]) -> None:
+    """400 for a proof that was never uploaded. Reads only (the object's tags): it changes nothing, so it may run
+    before SQL has said whose key it is. Keys outside `deposits/` are left to SQL, which refuses them."""
     from botocore.exceptions import ClientError
 
     from luckymart.errors import validation_error
 
-    tagging: Any = {"TagSet": [{"Key": STATE_TAG, "Value": "referenced"}]}
     for key in keys:
         if not key.startswith(DEPOSIT_PREFIX):
             continue
         try:
-            s3().put_object_tagging(Bucket=bucket(), Key=key, Tagging=tagging)
+            s3().get_object_tagging(Bucket=bucket(), Key=key)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
+            if _missing(error):
                 raise validation_error("a payment proof image was not uploaded", {"key": key}) from None
             raise
+
+
+def mark_referenced(keys: list[str]) -> None:
+    """Re-tags each proof `referenced` so the lifecycle rule keeps it. Call it only for keys SQL has accepted as
+    the caller's own; idempotent, so a retry (or the scheduled sweep) may repeat it."""
+    tagging: Any = {"TagSet": [{"Key": STATE_TAG, "Value": "referenced"}]}
+    for key in keys:
+        if key.startswith(DEPOSIT_PREFIX):
+            s3().put_object_tagging(Bucket=bucket(), Key=key, Tagging=tagging)
+
+
+def tag_after_commit(keys: list[str]) -> bool:
+    """mark_referenced for a deposit that is already committed: a failure must not turn a filed deposit into an
+    error (the proofs are queued in SQL and the scheduled sweep tags them), so it is logged and counted."""
+    from luckymart import metrics
+    from luckymart.log import logger
+
+    try:
+        mark_referenced(keys)
+    except Exception:
+        logger.warning("proof tagging deferred to the scheduled sweep", exc_info=True)
+        metrics.add("ProofTagsDeferred", 1)
+        return False
+    return True
+
+
+def tag_queued(due: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """The scheduled sweep over `proof_tagging_due`'s rows: (deposit ids done, deposit ids to retry later). A proof
+    that no longer exists cannot be kept any more: it is logged, counted and taken off the queue."""
+    from botocore.exceptions import ClientError
+
+    from luckymart import metrics
+    from luckymart.log import logger
+
+    done: list[str] = []
+    retry: list[str] = []
+    for row in due:
+        deposit_id = str(row["deposit_id"])
+        try:
+            for key in row["keys"]:
+                try:
+                    mark_referenced([key])
+                except ClientError as error:
+                    if not _missing(error):
+                        raise
+                    logger.error("payment proof is gone", extra={"deposit_id": deposit_id, "key": key})
+                    metrics.add("ProofsMissing", 1)
+        except Exception:
+            logger.warning("proof tagging failed; retried later", extra={"deposit_id": deposit_id}, exc_info=True)
+            retry.append(deposit_id)
+        else:
+            done.append(deposit_id)
+    return done, retry
+
+
+def _missing(error: Any) -> bool:
+    return error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}
