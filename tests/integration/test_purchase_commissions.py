@@ -216,7 +216,8 @@ def test_a_cancellation_and_a_batch_crediting_its_buyer_do_not_deadlock(clean: p
                 outcomes[name] = error
 
         def blocked(conn: psycopg.Connection) -> bool:
-            row = clean.execute("select cardinality(pg_blocking_pids(%s)) > 0", (conn.info.backend_pid,)).fetchone()
+            pid = conn.info.backend_pid
+            row = clean.execute("select cardinality(pg_blocking_pids(%s)) > 0", (pid,)).fetchone()
             return bool(row and row[0])
 
         threads = []
