@@ -419,10 +419,11 @@ begin
 end
 $$;
 
--- ---------------------------------------------------------------- admin: dead-letter queue
--- The DLQ lives in SQS; this authorises the admin and writes the audit row before the Lambda touches it.
-create or replace function public.admin_commissions_authorize(p_admin text, p_request jsonb, p_action text,
-                                                              p_message_id text default null)
+-- ---------------------------------------------------------------- admin: dead-letter queues
+-- The DLQs (commissions, notifications: luckymart.dead_letters) live in SQS; this authorises the admin and writes
+-- the audit row before the Lambda touches one.
+create or replace function public.admin_dead_letters_authorize(p_admin text, p_request jsonb, p_action text,
+                                                               p_message_id text default null)
 returns jsonb
 language plpgsql
 security definer
@@ -431,8 +432,9 @@ as $$
 declare
   v_admin_id uuid;
 begin
-  if p_action not in ('commissions.dlq_list', 'commissions.dlq_replay') then
-    perform private.fail('VALIDATION_ERROR', 'not a commissions action', 400);
+  if p_action not in ('commissions.dlq_list', 'commissions.dlq_replay',
+                      'notifications.dlq_list', 'notifications.dlq_replay') then
+    perform private.fail('VALIDATION_ERROR', 'not a dead-letter queue action', 400);
   end if;
   v_admin_id := private.admin_begin(p_admin, p_action, 'sqs_message', p_message_id, p_request);
   return jsonb_build_object('admin_id', v_admin_id);
