@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -374,6 +375,14 @@ def test_a_batch_sharing_a_referrer_settles_while_another_holds_its_wallet(clean
     assert coin_balance(clean, top.user["id"]) == Decimal("1.00")  # 10 orders x 1% of 10.00
     assert all(coin_balance(clean, r.user["id"]) == Decimal("1.50") for r in referrers)  # 5 x 3% each
     assert clean.execute("select count(*) from wallet_transactions where type = 'COMMISSION'").fetchone() == (20,)
+    # one balance update per wallet and batch, but each credit its own ledger row, chained from 0.00 to the balance
+    chain = clean.execute(
+        "select t.balance_before, t.balance_after from wallet_transactions t join wallets w on w.id = t.wallet_id "
+        "where w.user_id = %s and w.type = 'LUCKY_COIN' order by t.balance_before",
+        (top.user["id"],),
+    ).fetchall()
+    assert len(chain) == 10 and chain[0][0] == Decimal("0.00") and chain[-1][1] == Decimal("1.00")
+    assert all(before == previous_after for (_, previous_after), (before, _) in itertools.pairwise(chain))
     assert check_invariants(clean) == []
 
 

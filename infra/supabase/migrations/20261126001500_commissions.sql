@@ -91,7 +91,7 @@ $$;
 -- By the order's state: PAID and its lottery COMPLETED -> PAID (or promoted from PENDING; a PENDING row whose
 -- referrer is no longer ACTIVE by then is CANCELLED); PAID and the lottery not drawn yet -> PENDING rows,
 -- nothing credited; no longer PAID (refunded) -> its PENDING rows CANCELLED. Repeating it changes nothing.
--- It touches no wallet: the commissions it marks PAID are listed in 'paid' (commission_id) and the caller
+-- It touches no wallet: the commissions it marks PAID are listed in 'paid' (with their wallet) and the caller
 -- credits them with private.credit_commissions in the same transaction, after the whole batch.
 create or replace function private.apply_commissions(p_order_id uuid) returns jsonb
 language plpgsql
@@ -106,6 +106,7 @@ declare
   v_rate          numeric;
   v_amount        numeric(18, 2);
   v_commission    public.commissions;
+  v_wallet        uuid;
   v_paid          jsonb := '[]'::jsonb;
   v_pending       integer := 0;
   v_cancelled     integer := 0;
@@ -142,7 +143,8 @@ begin
         returning * into v_commission;
         if found then
           -- a missing wallet fails this order alone, here, rather than the batch's credit pass
-          if private.wallet_id(v_commission.user_id, 'LUCKY_COIN', v_order.currency) is null then
+          v_wallet := private.wallet_id(v_commission.user_id, 'LUCKY_COIN', v_order.currency);
+          if v_wallet is null then
             perform private.fail('NOT_FOUND', 'the earner has no LUCKY_COIN wallet', 404);
           end if;
           perform private.notify(
@@ -153,7 +155,9 @@ begin
                                'currency', v_order.currency),
             v_commission.id, 'COMMISSION');
           v_paid := v_paid || jsonb_build_object('level', v_level, 'user_id', v_commission.user_id,
-                                                 'amount', v_commission.amount, 'commission_id', v_commission.id);
+                                                 'amount', v_commission.amount, 'commission_id', v_commission.id,
+                                                 'wallet_id', v_wallet, 'order_id', v_order.id,
+                                                 'lottery_id', v_order.lottery_id);
         elsif not v_payable then
           v_pending := v_pending + 1;
         end if;
@@ -226,8 +230,10 @@ $$;
 -- The batch's PAID commissions credited to their earners' LUCKY_COIN wallets: one ledger row per commission
 -- (the invariants and the ledger export read them one by one) but one balance update per wallet, with the
 -- wallets locked in id order (as every multi-wallet change does). Called last, so a popular referrer's wallet
--- is held only from here to the commit, not for the whole batch.
-create or replace function private.credit_commissions(p_commission_ids uuid[]) returns integer
+-- is held only from here to the commit, not for the whole batch. p_credits: the 'paid' entries of
+-- private.apply_commissions ({commission_id, wallet_id, amount, level, order_id, lottery_id}), so nothing is
+-- looked up again: every row is reached by its primary key, whatever the size of the tables.
+create or replace function private.credit_commissions(p_credits jsonb) returns integer
 language plpgsql
 set search_path = ''
 as $$
@@ -235,17 +241,12 @@ declare
   v_credited integer;
 begin
   perform 1 from public.wallets w
-    join public.commissions c on c.user_id = w.user_id and c.id = any (p_commission_ids)
-    join public.orders o on o.id = c.related_order_id and o.currency = w.currency
-   where w.type = 'LUCKY_COIN'
+   where w.id in (select (c ->> 'wallet_id')::uuid from jsonb_array_elements(p_credits) c)
    order by w.id
-     for update of w;
+     for update;
   with credit as (
-    select c.id, c.amount, c.level, c.related_order_id, c.related_lottery_id, w.id as wallet_id
-      from public.commissions c
-      join public.orders o on o.id = c.related_order_id
-      join public.wallets w on w.user_id = c.user_id and w.type = 'LUCKY_COIN' and w.currency = o.currency
-     where c.id = any (p_commission_ids) and c.status = 'PAID'
+    select * from jsonb_to_recordset(p_credits)
+      as c (commission_id uuid, wallet_id uuid, amount numeric(18, 2), level integer, order_id uuid, lottery_id uuid)
   ), total as (
     select wallet_id, sum(amount) as amount, count(*) as n from credit group by wallet_id
   ), credited as (
@@ -256,12 +257,12 @@ begin
   insert into public.wallet_transactions (wallet_id, type, amount, balance_before, balance_after, description,
                                           related_order_id, related_lottery_id, reference_type, reference_id)
   select wallet_id, 'COMMISSION', amount, after - amount, after, format('level %s referral commission', level),
-         related_order_id, related_lottery_id, 'COMMISSION', id
-    from (select c.*, r.opening + sum(c.amount) over (partition by c.wallet_id order by c.id
+         order_id, lottery_id, 'COMMISSION', commission_id
+    from (select c.*, r.opening + sum(c.amount) over (partition by c.wallet_id order by c.commission_id
                                                       rows between unbounded preceding and current row) as after
             from credit c join credited r on r.id = c.wallet_id) running;
   get diagnostics v_credited = row_count;
-  if v_credited <> cardinality(p_commission_ids) then
+  if v_credited <> jsonb_array_length(p_credits) then
     perform private.fail('INTERNAL', 'a paid commission could not be credited', 500);
   end if;
   return v_credited;
@@ -283,7 +284,7 @@ declare
   v_order_id uuid;
   v_result   jsonb;
   v_results  jsonb := '[]'::jsonb;
-  v_credit   uuid[] := '{}';
+  v_credit   jsonb := '[]'::jsonb;
   v_state    text;
   v_message  text;
 begin
@@ -293,8 +294,7 @@ begin
   foreach v_order_id in array coalesce((select array_agg(i order by i) from unnest(p_order_ids) i), '{}') loop
     begin
       v_result := private.apply_commissions(v_order_id);
-      v_credit := v_credit || array(select (p ->> 'commission_id')::uuid
-                                      from jsonb_array_elements(v_result -> 'paid') p);
+      v_credit := v_credit || (v_result -> 'paid');
       v_results := v_results || jsonb_build_array(v_result);
     exception when others then
       get stacked diagnostics v_state = returned_sqlstate, v_message = message_text;
@@ -303,7 +303,7 @@ begin
         'code', case when v_state like 'LM%' then v_message else 'INTERNAL' end, 'sqlstate', v_state));
     end;
   end loop;
-  if cardinality(v_credit) > 0 then
+  if jsonb_array_length(v_credit) > 0 then
     perform private.credit_commissions(v_credit);
   end if;
   return jsonb_build_object('results', v_results);
