@@ -23,10 +23,10 @@ from infra.local.stack import private_stack
 from tests.support import sign_in
 from tests.support_commissions import create_lottery
 
-ORDERS = 4_000  # per measurement
+ORDERS = 3_000  # per measurement
 BATCH = 10
 CONSUMERS = (1, 5)
-ROUNDS = 2
+ROUNDS = 3
 LEVEL1_REFERRERS = 20
 BUYERS_PER_REFERRER = 5
 MIGRATION = "infra/supabase/migrations/20261126001500_commissions.sql"
