@@ -500,6 +500,18 @@ COMMANDS: tuple[Command, ...] = (
         ),
         "push a message to an audience in Telegram (counts first with --dry-run)",
     ),
+    Command(
+        "notifications.dlq_list",
+        NOTIFICATIONS,
+        (Param("limit", "int"),),
+        "list notification messages in the dead-letter queue",
+    ),
+    Command(
+        "notifications.dlq_replay",
+        NOTIFICATIONS,
+        (Param("message_id", help="one message"), Param("all", "bool", help="every message in the queue")),
+        "send dead-lettered notification messages back to the queue",
+    ),
 )
 
 BY_ACTION = {command.action: command for command in COMMANDS}

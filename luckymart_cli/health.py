@@ -100,7 +100,7 @@ def evaluate(report: dict[str, Any], dlqs: dict[str, int] | None, dlq_error: str
         full = {name: depth for name, depth in dlqs.items() if depth > 0}
         detail = ", ".join(f"{name}={depth}" for name, depth in sorted(dlqs.items())) or "none found"
         if full:
-            detail += " — inspect and replay (`commissions dlq-list` / `dlq-replay`)"
+            detail += " — inspect and replay (`commissions` / `notifications dlq-list`, `dlq-replay`)"
         checks.append(Check("dead-letter queues", not full, detail))
     tables = report.get("tables") or {}
     sizes = ", ".join(

@@ -112,6 +112,13 @@ CHECKS: dict[str, str] = {
     "PENDING commission on a refunded order": """
         select c.id, o.status from commissions c join orders o on o.id = c.related_order_id
          where c.status = 'PENDING' and o.status <> 'PAID'""",
+    # ... nor left PENDING once its lottery is drawn and the consumer has settled the order again (paid, or
+    # cancelled when its referrer was banned or suspended meanwhile); a deleted outbox row was settled long ago.
+    "PENDING commission on a drawn lottery's settled order": """
+        select c.id, c.user_id from commissions c join lotteries l on l.id = c.related_lottery_id
+         where c.status = 'PENDING' and l.status = 'COMPLETED'
+           and not exists (select 1 from commission_outbox x
+                            where x.order_id = c.related_order_id and x.processed_at is null)""",
 }
 
 

@@ -90,6 +90,7 @@ def push_queue(monkeypatch: pytest.MonkeyPatch) -> Iterator[PushQueue]:
             QueueName="notifications", Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "30"}
         )["QueueUrl"]
         monkeypatch.setenv(notification_queue.QUEUE_URL_ENV, url)
+        monkeypatch.setenv("NOTIFICATION_DLQ_URL", dlq_url)  # admin-notifications notifications.dlq_*
         outbox.reset()
         yield PushQueue(sqs, url, dlq_url)
     outbox.reset()

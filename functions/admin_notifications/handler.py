@@ -1,11 +1,18 @@
-"""admin-notifications (IAM invoke only): `notifications.broadcast` (OPERATIONS, SUPER_ADMIN).
+"""admin-notifications (IAM invoke only, OPERATIONS and SUPER_ADMIN): `notifications.broadcast` and the
+notification dead-letter queue.
 
 {audience: all | active_days:<1..365> | lottery:<id>, text_i18n: {ru?, tg?, zh?, en?}, button?: {path, text_i18n?},
 dry_run (default false)} -> {matching_users, recipients, unreachable, broadcast_id}. A dry run only counts (and is
 audited); a real one writes one BROADCAST notification per reachable user in the same transaction as its audit
 row, and they are published to the notification queue after commit: send-telegram-notifications delivers them
 within Telegram's limits, in each user's language (en, then any given text, as the fallback).
-Env: NOTIFICATION_QUEUE_URL.
+
+notifications.dlq_list {limit?}: the messages that failed 5 receives, with their notification id and receive count.
+notifications.dlq_replay {message_id? | all?}: sends them back to the notification queue (with their correlation
+id) and deletes them from the DLQ. Safe: the consumer pushes only PENDING notifications, each at most once (a
+replayed one already sent or given up is skipped). The queue code is shared with admin-commissions
+(luckymart.dead_letters).
+Env: NOTIFICATION_QUEUE_URL, NOTIFICATION_DLQ_URL.
 """
 
 from __future__ import annotations
@@ -14,9 +21,13 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from luckymart import dead_letters
 from luckymart.admin import AdminCall, AdminFunction, AdminParams
+from luckymart.dead_letters import DlqList, DlqReplay
+from luckymart.notification_queue import QUEUE_URL_ENV, parse_message
 
 admin = AdminFunction("admin-notifications")
+DLQ_URL_ENV = "NOTIFICATION_DLQ_URL"
 LANGUAGES = {"ru", "tg", "zh", "en"}
 
 
@@ -62,6 +73,18 @@ def broadcast(call: AdminCall[Broadcast]) -> Any:
             "p_dry_run": params.dry_run,
         },
     )
+
+
+@admin.action("notifications.dlq_list", DlqList)
+def dlq_list(call: AdminCall[DlqList]) -> Any:
+    call.rpc("admin_dead_letters_authorize", {"p_action": call.action})
+    return dead_letters.list_messages(DLQ_URL_ENV, call.params.limit, "notification_id", parse_message)
+
+
+@admin.action("notifications.dlq_replay", DlqReplay, target="message")
+def dlq_replay(call: AdminCall[DlqReplay]) -> Any:
+    call.rpc("admin_dead_letters_authorize", {"p_action": call.action, "p_message_id": call.params.message_id})
+    return dead_letters.replay(DLQ_URL_ENV, QUEUE_URL_ENV, call.params)
 
 
 handler = admin.handler

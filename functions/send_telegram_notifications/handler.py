@@ -23,8 +23,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from luckymart import db, metrics, notification_queue, push_templates, telegram_bot, tracing
-from luckymart.log import lambda_context, logger
+from luckymart import db, metrics, notification_queue, outbox, push_templates, telegram_bot, tracing
+from luckymart.log import lambda_context, logger, set_correlation_id
 from luckymart.notification_queue import PoisonMessage, parse_message
 
 # keep enough of the invocation for one Bot API call and the record round trip
@@ -146,6 +146,8 @@ def _handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     requeued: dict[str, bool] = {}
 
     def record_handler(record: SQSRecord) -> None:
+        # the publisher's correlation id (or the re-publish's / replay's): on this record's log lines and requeue
+        set_correlation_id(outbox.message_correlation_id(record.raw_event))
         try:
             notification_id = str(parse_message(record.body))
         except PoisonMessage:

@@ -270,7 +270,7 @@ class Observability {
         name: `${queueName.replace(/^luckymart-[^-]+-/, '')}-not-empty`,
         runbook:
           `Messages failed 5 times and landed in ${queueName}. Find the cause in the consumer's logs, fix it, ` +
-          'then replay (commission DLQ: `luckymart-admin commissions dlq-replay`).',
+          'then replay (`luckymart-admin commissions dlq-replay` / `notifications dlq-replay`).',
         spec: {
           Namespace: 'AWS/SQS',
           MetricName: 'ApproximateNumberOfMessagesVisible',

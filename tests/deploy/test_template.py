@@ -226,11 +226,17 @@ def test_each_function_has_its_own_role_with_only_what_it_needs(tpl: Template) -
         assert _allowed(grants, "sqs:SendMessage") == (
             {"{CommissionQueue.Arn}"} if fn.name in COMMISSION_PUBLISHERS else set()
         ) | ({"{NotificationQueue.Arn}"} if fn.name in NOTIFICATION_PUBLISHERS else set()), fn.name
+        dead_letters = {
+            "admin-commissions": {"{CommissionDeadLetterQueue.Arn}"},
+            "admin-notifications": {"{NotificationDeadLetterQueue.Arn}"},
+        }
         assert _allowed(grants, "sqs:ReceiveMessage") == {
             "process-commissions": {"{CommissionQueue.Arn}"},
             "send-telegram-notifications": {"{NotificationQueue.Arn}"},
-            "admin-commissions": {"{CommissionDeadLetterQueue.Arn}"},
+            **dead_letters,
         }.get(fn.name, set()), fn.name
+        # a DLQ listing makes the scanned messages visible again at once
+        assert _allowed(grants, "sqs:ChangeMessageVisibility") >= dead_letters.get(fn.name, set()), fn.name
         assert _allowed(grants, "s3:PutObject") == (
             {"{UploadsBucket.Arn}/deposits/*"} if fn.name == "create-upload-url" else set()
         ), fn.name
@@ -277,6 +283,9 @@ def test_functions_read_configuration_from_the_environment_and_secrets_from_ssm(
     for name in COMMISSION_PUBLISHERS:
         assert functions[name].environment["COMMISSION_QUEUE_URL"] == {"Ref": "CommissionQueue"}
     assert functions["admin-commissions"].environment["COMMISSION_DLQ_URL"] == {"Ref": "CommissionDeadLetterQueue"}
+    assert functions["admin-notifications"].environment["NOTIFICATION_DLQ_URL"] == {
+        "Ref": "NotificationDeadLetterQueue"
+    }
     for fn in functions.values():
         assert fn.environment["NOTIFICATION_QUEUE_URL"] == {"Ref": "NotificationQueue"}, fn.name
     # the public verifier publishes the operator's public key from config, with no access to the private key

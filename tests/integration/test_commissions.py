@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
@@ -323,4 +326,92 @@ def test_concurrent_batches_with_shared_referrers_neither_deadlock_nor_pay_twice
     assert coin_balance(clean, top.user["id"]) == Decimal("2.00")  # 20 orders x 1% of 10.00
     assert all(coin_balance(clean, r.user["id"]) == Decimal("1.50") for r in referrers)  # 5 x 3%
     assert clean.execute("select count(*) from commissions").fetchone() == (40,)
+    assert check_invariants(clean) == []
+
+
+def test_a_batch_sharing_a_referrer_settles_while_another_holds_its_wallet(clean: psycopg.Connection) -> None:
+    """Two batches paying the same top referrer, in two transactions: the second settles all its orders while the
+    first still holds the shared wallets (uncommitted) and waits only to credit them; both then pay exactly."""
+    top = sign_in()
+    referrers = [sign_in(start_param=f"ref_{top.user['referral_code']}") for _ in range(2)]
+    buyers = [sign_in(start_param=f"ref_{r.user['referral_code']}") for r in referrers]
+    lottery = create_lottery(clean)
+    orders = [paid_order(clean, b.user["id"], Decimal("10.00"), lottery)[0] for b in buyers for _ in range(5)]
+    first, second = orders[::2], orders[1::2][::-1]  # both batches pay top and both referrers
+
+    dsn = clean.info.dsn
+    results: list[Any] = []
+    with psycopg.connect(dsn) as holder, psycopg.connect(dsn) as other:
+        holder.execute("set deadlock_timeout = '100ms'")
+        other.execute("set statement_timeout = '20s'")
+        (held,) = holder.execute("select public.process_commissions(%s::uuid[])", (first,)).fetchone() or (None,)
+        other_pid = other.info.backend_pid
+        worker = threading.Thread(
+            target=lambda: results.append(
+                other.execute("select public.process_commissions(%s::uuid[])", (second,)).fetchone()
+            )
+        )
+        worker.start()
+        deadline = time.monotonic() + 10
+        blockers: list[int] = []
+        while not blockers and time.monotonic() < deadline:
+            time.sleep(0.02)
+            (blockers,) = clean.execute("select pg_blocking_pids(%s)", (other_pid,)).fetchone() or ([],)
+        assert blockers == [holder.info.backend_pid], "the second batch should wait for the first one's wallets"
+        # it waits in the credit pass, having settled its orders: their commission rows are written
+        settled = clean.execute(
+            "select count(*) from pg_locks l join pg_class r on r.oid = l.relation "
+            "where l.pid = %s and l.granted and r.relname = 'commissions' and l.mode = 'RowExclusiveLock'",
+            (other_pid,),
+        ).fetchone()
+        assert settled == (1,)
+        holder.commit()
+        worker.join(20)
+        other.commit()
+
+    assert results and held is not None
+    for outcome in (held, results[0][0]):
+        assert [r["ok"] for r in outcome["results"]] == [True] * 5
+    assert coin_balance(clean, top.user["id"]) == Decimal("1.00")  # 10 orders x 1% of 10.00
+    assert all(coin_balance(clean, r.user["id"]) == Decimal("1.50") for r in referrers)  # 5 x 3% each
+    assert clean.execute("select count(*) from wallet_transactions where type = 'COMMISSION'").fetchone() == (20,)
+    # one balance update per wallet and batch, but each credit its own ledger row, chained from 0.00 to the balance
+    chain = clean.execute(
+        "select t.balance_before, t.balance_after from wallet_transactions t join wallets w on w.id = t.wallet_id "
+        "where w.user_id = %s and w.type = 'LUCKY_COIN' order by t.balance_before",
+        (top.user["id"],),
+    ).fetchall()
+    assert len(chain) == 10 and chain[0][0] == Decimal("0.00") and chain[-1][1] == Decimal("1.00")
+    assert all(before == previous_after for (_, previous_after), (before, _) in itertools.pairwise(chain))
+    assert check_invariants(clean) == []
+
+
+def test_a_pending_commission_of_a_referrer_banned_before_the_draw_is_cancelled(clean: psycopg.Connection) -> None:
+    top, banned, buyer = referral_chain(3)
+    lottery = create_lottery(clean, drawn=False)
+    order_id, _ = paid_order(clean, buyer.user["id"], Decimal("100.00"), lottery)
+    consume([sqs_record(order_message(order_id))])
+    assert [(level, status) for level, *_, status in commissions_of(clean, order_id)] == [
+        (1, "PENDING"),
+        (2, "PENDING"),
+    ]
+
+    clean.execute("update users set status = 'BANNED', banned_at = now() where id = %s", (banned.user["id"],))
+    clean.execute(
+        "update lotteries set status = 'COMPLETED', sold_tickets = total_tickets, winning_ticket_number = 1000001 "
+        "where id = %s",
+        (lottery,),
+    )
+    clean.execute("select private.rearm_commissions(%s)", (lottery,))  # what the draw does
+    (result,) = clean.execute("select public.process_commissions(array[%s]::uuid[])", (order_id,)).fetchone() or (
+        None,
+    )
+
+    assert result["results"][0]["cancelled"] == 1 and len(result["results"][0]["paid"]) == 1
+    assert [(level, status) for level, *_, status in commissions_of(clean, order_id)] == [
+        (1, "CANCELLED"),
+        (2, "PAID"),
+    ]
+    assert coin_balance(clean, banned.user["id"]) == Decimal("0.00")
+    assert coin_balance(clean, top.user["id"]) == Decimal("1.00")
     assert check_invariants(clean) == []

@@ -3,6 +3,8 @@ but only once its lottery is drawn: a refunded purchase earns nothing (issue 15,
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -124,8 +126,6 @@ def test_a_settlement_racing_the_cancellation_leaves_nothing_pending(clean: psyc
     with psycopg.connect(dsn) as consumer, psycopg.connect(dsn, autocommit=True) as canceller:
         consumer.execute("select public.process_commissions(array[%s]::uuid[])", (order_id,))  # not committed
         canceller.execute("set statement_timeout = '10s'")
-        import threading
-
         done: list[Any] = []
         worker = threading.Thread(
             target=lambda: done.append(
@@ -163,3 +163,82 @@ def test_publish_failure_after_commit_is_recovered_by_the_scheduled_job(
     consume(queues.records(messages))
     assert statuses(clean) == [(1, "PENDING", Decimal("0.60"))]
     assert scheduled_job(scheduled_event(), LocalContext("auto-lottery-draw"))["commissions_republished"] == 0
+
+
+def test_a_cancellation_and_a_batch_crediting_its_buyer_do_not_deadlock(clean: psycopg.Connection) -> None:
+    """The consumer locks outbox rows, then (crediting last) the earners' wallets; a cancellation refunds buyers'
+    wallets and cancels the outbox rows' commissions. A referrer who bought tickets of the lottery being cancelled
+    with LUCKY_COIN is in both: the cancellation must take the outbox rows first too, or the two deadlock."""
+    referrer = sign_in()
+    buyer = sign_in(start_param=f"ref_{referrer.user['referral_code']}")
+    fund(clean, buyer.user["id"], "100")
+    drawn = create_lottery(clean, ticket_price="10.00", total_tickets=10)
+    cancelled = create_lottery(clean, ticket_price="10.00", total_tickets=10)
+    payable = buy(buyer, drawn["id"], 1)["order"]["id"]  # pays the referrer once drawn
+    unsettled = buy(buyer, cancelled["id"], 1)["order"]["id"]  # its outbox row: in the batch and the cancellation
+    clean.execute("select public.process_commissions(array[%s]::uuid[])", (unsettled,))  # recorded PENDING
+    clean.execute(
+        "update lotteries set status = 'COMPLETED', sold_tickets = total_tickets, winning_ticket_number = 1000001 "
+        "where id = %s",
+        (drawn["id"],),
+    )
+    coin = clean.execute(
+        "select id from wallets where user_id = %s and type = 'LUCKY_COIN'", (referrer.user["id"],)
+    ).fetchone()
+    assert coin is not None
+    # the referrer's own ticket of the lottery being cancelled, paid from the wallet the batch credits
+    clean.execute(
+        "with o as (insert into orders (user_id, order_number, type, total_amount, payment_method, lottery_id, "
+        "quantity, status, paid_at, wallet_id) values (%s, 'R1', 'LOTTERY_PURCHASE', 5, 'LUCKY_COIN', %s, 1, "
+        "'PAID', now(), %s) returning id) "
+        "select private.wallet_apply(%s, 5, 'ADJUSTMENT', null, null, 'test funds'), "
+        "private.wallet_apply(%s, -5, 'LOTTERY_PURCHASE', 'order', o.id, 'tickets', 0, o.id, %s) from o",
+        (referrer.user["id"], cancelled["id"], coin[0], coin[0], coin[0], cancelled["id"]),
+    )
+
+    dsn = clean.info.dsn
+    outcomes: dict[str, Any] = {}
+    with (
+        psycopg.connect(dsn) as purchase,
+        psycopg.connect(dsn, autocommit=True) as canceller,
+        psycopg.connect(dsn, autocommit=True) as consumer,
+    ):
+        for conn in (canceller, consumer):
+            conn.execute("set deadlock_timeout = '100ms'")
+            conn.execute("set statement_timeout = '20s'")
+        # a purchase in flight holds the lottery row: the cancellation stops there, holding what it locked before
+        purchase.execute("select 1 from lotteries where id = %s for no key update", (cancelled["id"],))
+
+        def run(name: str, conn: psycopg.Connection, sql: str, arg: Any) -> None:
+            try:
+                outcomes[name] = conn.execute(sql, (arg,)).fetchone()
+            except psycopg.Error as error:
+                outcomes[name] = error
+
+        def blocked(conn: psycopg.Connection) -> bool:
+            pid = conn.info.backend_pid
+            row = clean.execute("select cardinality(pg_blocking_pids(%s)) > 0", (pid,)).fetchone()
+            return bool(row and row[0])
+
+        threads = []
+        for name, conn, sql, arg in (
+            ("cancel", canceller, "select private.lottery_cancel(%s, 'test')", cancelled["id"]),
+            ("batch", consumer, "select public.process_commissions(%s::uuid[])", [payable, unsettled]),
+        ):
+            threads.append(threading.Thread(target=run, args=(name, conn, sql, arg)))
+            threads[-1].start()
+            deadline = time.monotonic() + 10
+            while not blocked(conn) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert blocked(conn), f"{name} should be waiting"
+        purchase.commit()
+        for thread in threads:
+            thread.join(20)
+
+    assert not isinstance(outcomes["cancel"], Exception), outcomes["cancel"]
+    assert not isinstance(outcomes["batch"], Exception), outcomes["batch"]
+    assert outcomes["cancel"][0]["status"] == "CANCELLED"
+    assert [r["ok"] for r in outcomes["batch"][0]["results"]] == [True, True]
+    assert sorted(statuses(clean)) == [(1, "CANCELLED", Decimal("0.30")), (1, "PAID", Decimal("0.30"))]
+    assert coin_balance(clean, referrer.user["id"]) == Decimal("5.30")  # refunded 5.00 + commission 0.30
+    assert check_invariants(clean) == []

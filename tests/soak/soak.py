@@ -362,8 +362,8 @@ class Soak:
         left: Any = None
         while time.monotonic() < deadline:
             with self._lock:
-                # rows locked in order_id order, as the draw's re-arm (private.rearm_commissions) locks them; a
-                # consumer batch locks its own order, so a deadlock is still possible: the next round retries
+                # rows locked in order_id order, as the draw's re-arm (private.rearm_commissions), the cancellation
+                # and a consumer batch lock them; a deadlock is still caught (the next round retries)
                 try:
                     self.pg.execute(
                         "update commission_outbox x set created_at = now() - interval '2 minutes', "

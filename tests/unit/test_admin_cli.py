@@ -129,6 +129,8 @@ CONTRACT: dict[str, tuple[str, set[str]]] = {
     "config.show": ("admin-accounts", {"key"}),
     "config.set": ("admin-accounts", {"key", "value"}),
     "notifications.broadcast": ("admin-notifications", {"audience", "text_i18n", "button", "dry_run"}),
+    "notifications.dlq_list": ("admin-notifications", {"limit"}),
+    "notifications.dlq_replay": ("admin-notifications", {"message_id", "all"}),
 }
 
 TOKEN = "lma_unit-test-token-never-printed"

@@ -5,8 +5,9 @@
 -- (luckymart.commission_queue.publish_after_commit); if that publish is lost, the scheduled job re-publishes
 -- outbox rows still unprocessed after a minute (public.commission_outbox_claim_stale). The consumer
 -- (process-commissions) calls public.process_commissions once per SQS batch; per order,
--- private.apply_commissions settles levels 1..3 and marks the outbox row processed in the same transaction.
--- Unique (related_order_id, level) makes any redelivery a no-op.
+-- private.apply_commissions settles levels 1..3 and marks the outbox row processed in the same transaction, and
+-- private.credit_commissions then credits the batch's PAID commissions to their wallets in one pass just before
+-- the commit. Unique (related_order_id, level) makes any redelivery a no-op.
 --
 -- A commission is earned only by a purchase that stands: an order of a lottery that may still be cancelled
 -- (and refunded 100%) records its commissions PENDING, with nothing credited. The draw
@@ -87,9 +88,11 @@ $$;
 -- Walks the buyer's referrers up to 3 levels; each earns its rate x order total, rounded down to 0.01, into
 -- its LUCKY_COIN wallet. A level whose amount rounds down to 0.00 gets no row (nothing was earned; a zero
 -- ledger row is not allowed). Suspended or banned referrers earn nothing, the walk continues above them.
--- By the order's state: PAID and its lottery COMPLETED -> PAID (credited now, or promoted from PENDING);
--- PAID and the lottery not drawn yet -> PENDING rows, nothing credited; no longer PAID (refunded) -> its
--- PENDING rows CANCELLED. Repeating it changes nothing.
+-- By the order's state: PAID and its lottery COMPLETED -> PAID (or promoted from PENDING; a PENDING row whose
+-- referrer is no longer ACTIVE by then is CANCELLED); PAID and the lottery not drawn yet -> PENDING rows,
+-- nothing credited; no longer PAID (refunded) -> its PENDING rows CANCELLED. Repeating it changes nothing.
+-- It touches no wallet: the commissions it marks PAID are listed in 'paid' (with their wallet) and the caller
+-- credits them with private.credit_commissions in the same transaction, after the whole batch.
 create or replace function private.apply_commissions(p_order_id uuid) returns jsonb
 language plpgsql
 set search_path = ''
@@ -103,6 +106,7 @@ declare
   v_rate          numeric;
   v_amount        numeric(18, 2);
   v_commission    public.commissions;
+  v_wallet        uuid;
   v_paid          jsonb := '[]'::jsonb;
   v_pending       integer := 0;
   v_cancelled     integer := 0;
@@ -138,10 +142,11 @@ begin
          where v_payable and related_order_id = v_order.id and level = v_level and status = 'PENDING'
         returning * into v_commission;
         if found then
-          perform private.wallet_apply(
-            private.wallet_id(v_commission.user_id, 'LUCKY_COIN', v_order.currency), v_commission.amount,
-            'COMMISSION', 'COMMISSION', v_commission.id, format('level %s referral commission', v_level), 0,
-            v_order.id, v_order.lottery_id);
+          -- a missing wallet fails this order alone, here, rather than the batch's credit pass
+          v_wallet := private.wallet_id(v_commission.user_id, 'LUCKY_COIN', v_order.currency);
+          if v_wallet is null then
+            perform private.fail('NOT_FOUND', 'the earner has no LUCKY_COIN wallet', 404);
+          end if;
           perform private.notify(
             v_commission.user_id, 'COMMISSION', 'Commission earned',
             format('You earned %s %s (level %s) from a friend''s purchase', v_commission.amount, v_order.currency,
@@ -150,9 +155,18 @@ begin
                                'currency', v_order.currency),
             v_commission.id, 'COMMISSION');
           v_paid := v_paid || jsonb_build_object('level', v_level, 'user_id', v_commission.user_id,
-                                                 'amount', v_commission.amount);
+                                                 'amount', v_commission.amount, 'commission_id', v_commission.id,
+                                                 'wallet_id', v_wallet, 'order_id', v_order.id,
+                                                 'lottery_id', v_order.lottery_id);
         elsif not v_payable then
           v_pending := v_pending + 1;
+        end if;
+      elsif v_payable and v_referrer.status <> 'ACTIVE' then
+        -- recorded while the referrer was ACTIVE, suspended or banned by the draw: never paid, so not left PENDING
+        update public.commissions set status = 'CANCELLED', updated_at = now()
+         where related_order_id = v_order.id and level = v_level and status = 'PENDING';
+        if found then
+          v_cancelled := v_cancelled + 1;
         end if;
       end if;
       v_cursor := v_referrer.referred_by_id;
@@ -213,8 +227,54 @@ begin
 end
 $$;
 
--- One round trip per SQS batch: each order in its own subtransaction, so a failing order (unknown id,
--- deadlock victim, ...) is reported alone while the others commit.
+-- The batch's PAID commissions credited to their earners' LUCKY_COIN wallets: one ledger row per commission
+-- (the invariants and the ledger export read them one by one) but one balance update per wallet, with the
+-- wallets locked in id order (as every multi-wallet change does). Called last, so a popular referrer's wallet
+-- is held only from here to the commit, not for the whole batch. p_credits: the 'paid' entries of
+-- private.apply_commissions ({commission_id, wallet_id, amount, level, order_id, lottery_id}), so nothing is
+-- looked up again: every row is reached by its primary key, whatever the size of the tables.
+create or replace function private.credit_commissions(p_credits jsonb) returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_credited integer;
+begin
+  perform 1 from public.wallets w
+   where w.id in (select (c ->> 'wallet_id')::uuid from jsonb_array_elements(p_credits) c)
+   order by w.id
+     for update;
+  with credit as (
+    select * from jsonb_to_recordset(p_credits)
+      as c (commission_id uuid, wallet_id uuid, amount numeric(18, 2), level integer, order_id uuid, lottery_id uuid)
+  ), total as (
+    select wallet_id, sum(amount) as amount, count(*) as n from credit group by wallet_id
+  ), credited as (
+    update public.wallets w set balance = w.balance + t.amount, version = w.version + t.n
+      from total t where w.id = t.wallet_id
+    returning w.id, w.balance - t.amount as opening
+  )
+  insert into public.wallet_transactions (wallet_id, type, amount, balance_before, balance_after, description,
+                                          related_order_id, related_lottery_id, reference_type, reference_id)
+  select wallet_id, 'COMMISSION', amount, after - amount, after, format('level %s referral commission', level),
+         order_id, lottery_id, 'COMMISSION', commission_id
+    from (select c.*, r.opening + sum(c.amount) over (partition by c.wallet_id order by c.commission_id
+                                                      rows between unbounded preceding and current row) as after
+            from credit c join credited r on r.id = c.wallet_id) running;
+  get diagnostics v_credited = row_count;
+  if v_credited <> jsonb_array_length(p_credits) then
+    perform private.fail('INTERNAL', 'a paid commission could not be credited', 500);
+  end if;
+  return v_credited;
+end
+$$;
+
+-- One round trip per SQS batch: each order settled in its own subtransaction, so a failing order (unknown id,
+-- deadlock victim, ...) is reported alone while the others commit; then one credit pass for the whole batch.
+-- Lock order, shared with the draw (rearm_commissions) and the cancellation (lottery_cancel): outbox rows in
+-- order_id order first (the orders are settled sorted), wallets in id order last. Nothing waits on a wallet
+-- while holding what the others need next, so concurrent batches sharing a popular referrer neither deadlock
+-- nor wait for each other's whole batch: only for the credit pass and the commit.
 create or replace function public.process_commissions(p_order_ids uuid[]) returns jsonb
 language plpgsql
 security definer
@@ -222,33 +282,20 @@ set search_path = ''
 as $$
 declare
   v_order_id uuid;
+  v_result   jsonb;
   v_results  jsonb := '[]'::jsonb;
+  v_credit   jsonb := '[]'::jsonb;
   v_state    text;
   v_message  text;
 begin
   if p_order_ids is null or cardinality(p_order_ids) > 100 then
     perform private.fail('VALIDATION_ERROR', 'between 0 and 100 order ids', 400);
   end if;
-  -- Lock every referrer wallet the batch may credit, in id order: concurrent batches sharing referrers
-  -- (a popular top referrer is in almost every batch) then queue up instead of deadlocking.
-  perform w.id
-     from public.wallets w
-    where w.type = 'LUCKY_COIN'
-      and w.user_id in (
-        with recursive up (user_id, depth) as (
-          select u.referred_by_id, 1
-            from public.orders o join public.users u on u.id = o.user_id
-           where o.id = any (p_order_ids) and u.referred_by_id is not null
-          union
-          select u.referred_by_id, up.depth + 1
-            from up join public.users u on u.id = up.user_id
-           where up.depth < 3 and u.referred_by_id is not null)
-        select user_id from up)
-    order by w.id
-      for update;
-  foreach v_order_id in array p_order_ids loop
+  foreach v_order_id in array coalesce((select array_agg(i order by i) from unnest(p_order_ids) i), '{}') loop
     begin
-      v_results := v_results || jsonb_build_array(private.apply_commissions(v_order_id));
+      v_result := private.apply_commissions(v_order_id);
+      v_credit := v_credit || (v_result -> 'paid');
+      v_results := v_results || jsonb_build_array(v_result);
     exception when others then
       get stacked diagnostics v_state = returned_sqlstate, v_message = message_text;
       v_results := v_results || jsonb_build_array(jsonb_build_object(
@@ -256,6 +303,9 @@ begin
         'code', case when v_state like 'LM%' then v_message else 'INTERNAL' end, 'sqlstate', v_state));
     end;
   end loop;
+  if jsonb_array_length(v_credit) > 0 then
+    perform private.credit_commissions(v_credit);
+  end if;
   return jsonb_build_object('results', v_results);
 end
 $$;
@@ -369,10 +419,11 @@ begin
 end
 $$;
 
--- ---------------------------------------------------------------- admin: dead-letter queue
--- The DLQ lives in SQS; this authorises the admin and writes the audit row before the Lambda touches it.
-create or replace function public.admin_commissions_authorize(p_admin text, p_request jsonb, p_action text,
-                                                              p_message_id text default null)
+-- ---------------------------------------------------------------- admin: dead-letter queues
+-- The DLQs (commissions, notifications: luckymart.dead_letters) live in SQS; this authorises the admin and writes
+-- the audit row before the Lambda touches one.
+create or replace function public.admin_dead_letters_authorize(p_admin text, p_request jsonb, p_action text,
+                                                               p_message_id text default null)
 returns jsonb
 language plpgsql
 security definer
@@ -381,8 +432,9 @@ as $$
 declare
   v_admin_id uuid;
 begin
-  if p_action not in ('commissions.dlq_list', 'commissions.dlq_replay') then
-    perform private.fail('VALIDATION_ERROR', 'not a commissions action', 400);
+  if p_action not in ('commissions.dlq_list', 'commissions.dlq_replay',
+                      'notifications.dlq_list', 'notifications.dlq_replay') then
+    perform private.fail('VALIDATION_ERROR', 'not a dead-letter queue action', 400);
   end if;
   v_admin_id := private.admin_begin(p_admin, p_action, 'sqs_message', p_message_id, p_request);
   return jsonb_build_object('admin_id', v_admin_id);

@@ -595,6 +595,10 @@ declare
   v_order    public.orders;
   v_refunded integer := 0;
 begin
+  -- The orders' commission outbox rows first, in order_id order: the commission consumer locks them before the
+  -- earners' wallets too (process_commissions), so a buyer who is also a referrer cannot deadlock it.
+  perform 1 from public.commission_outbox x join public.orders o on o.id = x.order_id
+   where o.lottery_id = p_lottery_id order by x.order_id for update of x;
   -- Buyers' wallets before the lottery row: a purchase locks wallet then lottery, so the same order avoids deadlock.
   perform 1 from public.wallets
    where id in (select wallet_id from public.orders where lottery_id = p_lottery_id and status = 'PAID')

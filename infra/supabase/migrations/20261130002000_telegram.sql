@@ -454,7 +454,9 @@ end
 $$;
 
 -- ---------------------------------------------------------------- broadcast (admin)
-insert into public.permissions (role_name, action) values ('OPERATIONS', 'notifications.broadcast')
+-- and the notification dead-letter queue (admin-notifications notifications.dlq_*, luckymart.dead_letters)
+insert into public.permissions (role_name, action) values ('OPERATIONS', 'notifications.broadcast'),
+  ('OPERATIONS', 'notifications.dlq_list'), ('OPERATIONS', 'notifications.dlq_replay')
 on conflict do nothing;
 
 -- notifications.broadcast: the audience's size (reachable users only), and unless p_dry_run one BROADCAST

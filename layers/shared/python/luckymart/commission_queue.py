@@ -19,11 +19,11 @@ from uuid import UUID
 
 from luckymart import db, outbox
 from luckymart.log import logger
-from luckymart.outbox import CORRELATION_ATTRIBUTE, reset, sqs_client
+from luckymart.outbox import CORRELATION_ATTRIBUTE, message_correlation_id, reset, sqs_client
 
 QUEUE_URL_ENV = "COMMISSION_QUEUE_URL"
 STALE_AFTER_SECONDS = 60
-__all__ = ["CORRELATION_ATTRIBUTE", "reset", "sqs_client"]
+__all__ = ["CORRELATION_ATTRIBUTE", "message_correlation_id", "reset", "sqs_client"]
 
 
 class PoisonMessage(ValueError):
@@ -32,13 +32,6 @@ class PoisonMessage(ValueError):
 
 def message_body(order_id: UUID | str) -> str:
     return json.dumps({"order_id": str(UUID(str(order_id)))})
-
-
-def message_correlation_id(record: Any) -> str | None:
-    """The correlation id a publisher attached to an SQS record (Lambda event shape), if any."""
-    attribute = (record.get("messageAttributes") or {}).get(CORRELATION_ATTRIBUTE) or {}
-    value = attribute.get("stringValue")
-    return str(value) if value else None
 
 
 def parse_message(body: str) -> UUID:

@@ -10,6 +10,7 @@ harmless. Nothing here raises: failures are logged and the outbox repeats them. 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -49,16 +50,29 @@ def queue_url(env: str) -> str | None:
     return url or None
 
 
-def send(env: str, bodies: Sequence[str], delay_seconds: int = 0) -> int:
-    """Sends the bodies in batches of 10; returns how many SQS accepted. Never raises."""
+def correlation_attribute(value: str | None) -> dict[str, Any]:
+    """The `correlation_id` message attribute: `value`, else the running invocation's, else a fresh id."""
+    value = value or correlation_id() or str(uuid.uuid4())
+    return {CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": value}}
+
+
+def message_correlation_id(record: Any) -> str | None:
+    """The correlation id a publisher attached to an SQS record (Lambda event shape), if any."""
+    attribute = (record.get("messageAttributes") or {}).get(CORRELATION_ATTRIBUTE) or {}
+    value = attribute.get("stringValue")
+    return str(value) if value else None
+
+
+def send(env: str, bodies: Sequence[str], delay_seconds: int = 0, correlation: str | None = None) -> int:
+    """Sends the bodies in batches of 10 with the correlation id `correlation`, or the running request's (none
+    when neither is set); returns how many SQS accepted. Never raises."""
     url = queue_url(env)
     if not url:
         return 0
     delay = max(0, min(int(delay_seconds), MAX_DELAY_SECONDS))
-    current = correlation_id()
     attributes: dict[str, Any] = {}
-    if current:
-        attributes["MessageAttributes"] = {CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": current}}
+    if correlation or correlation_id():
+        attributes["MessageAttributes"] = correlation_attribute(correlation)
     sent = 0
     for start in range(0, len(bodies), SQS_BATCH_LIMIT):
         chunk = bodies[start : start + SQS_BATCH_LIMIT]
@@ -79,7 +93,9 @@ def send(env: str, bodies: Sequence[str], delay_seconds: int = 0) -> int:
 
 def republish(env: str, claim_rpc: str, params: dict[str, Any], body: Callable[[str], str]) -> int:
     """Claims stale outbox rows with `claim_rpc` (it returns their ids and stamps them published) and sends one
-    message per id. Returns how many SQS accepted. Never raises."""
+    message per id. The messages carry the running request's correlation id, or (the scheduled job has none) a
+    fresh one, logged here: the consumer's log lines for them lead back to this re-publish. Returns how many SQS
+    accepted. Never raises."""
     if not queue_url(env):
         return 0
     try:
@@ -87,7 +103,12 @@ def republish(env: str, claim_rpc: str, params: dict[str, Any], body: Callable[[
     except Exception:
         logger.exception("could not claim stale outbox rows", extra={"rpc": claim_rpc})
         return 0
-    sent = send(env, [body(str(i)) for i in ids])
-    if ids:
-        logger.info("outbox re-published", extra={"rpc": claim_rpc, "claimed": len(ids), "sent": sent})
+    if not ids:
+        return 0
+    correlation = correlation_id() or str(uuid.uuid4())
+    sent = send(env, [body(str(i)) for i in ids], correlation=correlation)
+    logger.info(
+        "outbox re-published",
+        extra={"rpc": claim_rpc, "claimed": len(ids), "sent": sent, "message_correlation_id": correlation},
+    )
     return sent
