@@ -253,8 +253,14 @@ class Soak:
         if response.status_code == 200 and self.random.random() < 0.2:
             replay = self.call(client, "lottery-purchase", body, user, key)
             self._fault("idempotent_replay")
-            if replay.status_code == 200 and replay.json()["data"] != response.json()["data"]:
-                self._violation("purchase replay differs from the first response")
+            first, again = (
+                response.json()["data"],
+                replay.json().get("data") if replay.status_code == 200 else None,
+            )
+            if again is not None and again != first:
+                differing = sorted(k for k in set(first) | set(again) if first.get(k) != again.get(k))
+                self._violation(f"purchase replay differs from the first response in {differing}: "
+                                f"{[(first.get(k), again.get(k)) for k in differing]}")  # fmt: skip
         ended = response.status_code == 409 and response.json()["error"]["code"] == "LOTTERY_NOT_ACTIVE"
         if ended or (response.status_code == 200 and response.json()["data"]["is_sold_out"]):
             new_lottery = self.create_lottery()
