@@ -47,7 +47,11 @@ MAX_IDEMPOTENCY_KEY = 255
 class Body(BaseModel):
     """Base of every request model: unknown fields (a `user_id`, say) are ignored, never trusted."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, str_strip_whitespace=True, frozen=True)
+    # defer_build: a model's validator is built when it first validates, so a function builds only its own
+    # (the layer defines many; building them all at import would cost every cold start).
+    model_config = ConfigDict(
+        extra="ignore", populate_by_name=True, str_strip_whitespace=True, frozen=True, defer_build=True
+    )
 
 
 class EmptyBody(Body):
