@@ -22,13 +22,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
-from aws_lambda_powertools.event_handler import CORSConfig, LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from luckymart import db, frontdoor, jsonutil, metrics, tracing
 from luckymart.config import settings
 from luckymart.errors import AppError, unauthenticated, validation_error
+from luckymart.function_url import CORSConfig, LambdaFunctionUrlResolver, Response
 from luckymart.log import correlation_id, lambda_context, logger
 from luckymart.sessions import extract_token, hash_token, is_well_formed
 
