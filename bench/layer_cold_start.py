@@ -85,8 +85,6 @@ def main() -> None:
     print(
         f"  first SSM secret read: Powertools parameters + boto3 import {secrets_ms:6.1f} ms (plus the SSM call)"
     )
-    supabase_ms, _ = measure(python, "supabase")
-    print(f"  for scale: import supabase (not used by the handlers) {supabase_ms:6.1f} ms")
 
 
 if __name__ == "__main__":
