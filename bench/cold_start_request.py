@@ -292,6 +292,40 @@ def secrets_ms(python: str, layer: Path) -> float:
     return statistics.median(samples)
 
 
+# The floor: what the libraries a user function needs cost on their own, without luckymart code, step by step in
+# one fresh process (after the interpreter's own start).
+FLOOR = (
+    ("stdlib", "import json, logging, decimal, datetime, uuid, hashlib, threading, dataclasses, re, typing, ssl"),
+    (
+        "pydantic (one model built, one validation)",
+        "import pydantic\nclass M(pydantic.BaseModel):\n    a: int = 1\nM.model_validate({})",
+    ),
+    (
+        "Powertools (Logger, EphemeralMetrics, Function URL resolver)",
+        "from aws_lambda_powertools import Logger\nfrom aws_lambda_powertools.metrics import EphemeralMetrics\n"
+        "from luckymart.function_url import LambdaFunctionUrlResolver",
+    ),
+    ("httpx (import + client)", "import httpx\nhttpx.Client()"),
+)
+
+
+def floor(python: str, layer: Path, env: dict[str, str]) -> dict[str, float]:
+    code = f"import sys, time\nsys.path[:0] = {[str(layer), boto_site()]!r}\nms = []\n"
+    for _, step in FLOOR:
+        code += f"c = time.process_time()\n{step}\nms.append((time.process_time() - c) * 1000)\n"
+    code += "print(*ms)"
+    runs = [
+        [
+            float(x)
+            for x in subprocess.run(
+                [python, *FLAGS, "-c", code], capture_output=True, text=True, check=True, env=env
+            ).stdout.split()
+        ]
+        for _ in range(RUNS)
+    ]
+    return {name: statistics.median(r[i] for r in runs) for i, (name, _) in enumerate(FLOOR)}
+
+
 def main() -> None:
     trees = {"this tree": ROOT}
     baseline = os.environ.get("COLD_START_BASELINE")
@@ -386,6 +420,12 @@ def main() -> None:
                         f"{part['httpx']:.1f}, client {part['client']:.1f}, first request {part['first']:.1f}; "
                         f"warm request {part['warm']:.1f} ms{who}"
                     )
+            _, layer, declared, backend = runtime["this tree"]
+            parts = floor(python, layer, {**declared, **backend})
+            print(
+                f"  floor, CPU ms: the libraries alone (no luckymart code) {sum(parts.values()):.1f} = "
+                + " + ".join(f"{name} {ms:.1f}" for name, ms in parts.items())
+            )
         for label, tree in trees.items():
             who = f" [{label}]" if baseline else ""
             print(
