@@ -309,21 +309,13 @@ FLOOR = (
 )
 
 
-def floor(python: str, layer: Path, env: dict[str, str]) -> dict[str, float]:
+def floor_sample(python: str, layer: Path, env: dict[str, str]) -> list[float]:
     code = f"import sys, time\nsys.path[:0] = {[str(layer), boto_site()]!r}\nms = []\n"
     for _, step in FLOOR:
         code += f"c = time.process_time()\n{step}\nms.append((time.process_time() - c) * 1000)\n"
     code += "print(*ms)"
-    runs = [
-        [
-            float(x)
-            for x in subprocess.run(
-                [python, *FLAGS, "-c", code], capture_output=True, text=True, check=True, env=env
-            ).stdout.split()
-        ]
-        for _ in range(RUNS)
-    ]
-    return {name: statistics.median(r[i] for r in runs) for i, (name, _) in enumerate(FLOOR)}
+    done = subprocess.run([python, *FLAGS, "-c", code], capture_output=True, text=True, check=True, env=env)
+    return [float(x) for x in done.stdout.split()]
 
 
 def main() -> None:
@@ -420,11 +412,17 @@ def main() -> None:
                         f"{part['httpx']:.1f}, client {part['client']:.1f}, first request {part['first']:.1f}; "
                         f"warm request {part['warm']:.1f} ms{who}"
                     )
+            # the floor, alternating with whole cold starts of this tree (CPU: the same load for both)
             _, layer, declared, backend = runtime["this tree"]
-            parts = floor(python, layer, {**declared, **backend})
+            floors, wholes = [], []
+            for _ in range(RUNS):
+                floors.append(floor_sample(python, layer, {**declared, **backend}))
+                wholes.append(run("this tree", HANDLERS[-1], event, https, False, False)["cpu"])
+            steps = [statistics.median(f[i] for f in floors) for i in range(len(FLOOR))]
+            each = " + ".join(f"{name} {ms:.1f}" for (name, _), ms in zip(FLOOR, steps, strict=True))
             print(
-                f"  floor, CPU ms: the libraries alone (no luckymart code) {sum(parts.values()):.1f} = "
-                + " + ".join(f"{name} {ms:.1f}" for name, ms in parts.items())
+                f"  floor, CPU: the libraries alone (no luckymart code) {statistics.median(map(sum, floors)):.1f} "
+                f"ms = {each}; {HANDLERS[-1]}'s whole cold start in between {statistics.median(wholes):.1f} ms"
             )
         for label, tree in trees.items():
             who = f" [{label}]" if baseline else ""
