@@ -1,11 +1,12 @@
 """Cold start with the built layer as Lambda sees it: Python 3.12, only build/layer/python and functions/ on the
 path (like /opt/python and /var/task), bytecode as shipped. Medians of fresh processes for: a handler module's
 import; the first request's extra imports (the PostgREST client); and Powertools parameters + boto3, which
-only the first secret read on AWS pays (boto3 comes from the runtime; here from the dev environment).
-Needs `make layer` (or `make package`) first."""
+only the first secret read on AWS pays (boto3 comes from the runtime; here build/runtime, copied from the dev
+environment). Needs `make layer` (or `make package`) first."""
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import subprocess
 import zipfile
@@ -34,9 +35,21 @@ def python312() -> str:
 
 
 def boto_site() -> str:
+    """What the Lambda runtime adds to the path: boto3, botocore and s3transfer (their dependencies are in the
+    layer), compiled for Python 3.12, in build/runtime. Not the dev environment's site-packages: its other
+    packages (trio, for one, which httpcore imports when it can) and its 3.11 bytecode are not on Lambda."""
     import boto3
 
-    return str(Path(boto3.__file__).resolve().parents[1])
+    site = Path(boto3.__file__).resolve().parents[1]
+    runtime = ROOT / "build" / "runtime"
+    if not (runtime / "boto3").is_dir():
+        runtime.mkdir(parents=True, exist_ok=True)
+        for name in ("boto3", "botocore", "s3transfer"):
+            shutil.copytree(site / name, runtime / name, ignore=shutil.ignore_patterns("__pycache__"))
+        subprocess.run(
+            [python312(), "-m", "compileall", "-q", str(runtime)], check=True, stdout=subprocess.DEVNULL
+        )
+    return str(runtime)
 
 
 def measure(python: str, first: str, then: str = "pass") -> tuple[float, float]:
@@ -72,8 +85,6 @@ def main() -> None:
     print(
         f"  first SSM secret read: Powertools parameters + boto3 import {secrets_ms:6.1f} ms (plus the SSM call)"
     )
-    supabase_ms, _ = measure(python, "supabase")
-    print(f"  for scale: import supabase (not used by the handlers) {supabase_ms:6.1f} ms")
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@ its own to import every handler — checked in a Python 3.12 interpreter that se
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support_deploy import LAYER_DIR, ROOT, package_dir, stages
 
@@ -76,3 +78,20 @@ def test_every_handler_imports_with_only_the_layer_on_python312(layer: Path, pyt
 def test_the_layer_holds_no_test_environment(layer: Path) -> None:
     top = {path.name.split("-")[0].lower() for path in layer.iterdir()}
     assert not top & {"pytest", "moto", "boto3", "botocore", "mypy", "ruff", "psycopg"}, top
+
+
+def test_ssl_cert_dir_is_certifis_bundle_as_an_openssl_hashed_directory(layer: Path) -> None:
+    # serverless.yml points every function's SSL_CERT_DIR at it (/opt/python is where Lambda unpacks the layer)
+    declared = yaml.safe_load((ROOT / "serverless.yml").read_text())["provider"]["environment"]["SSL_CERT_DIR"]
+    certs = layer / declared.removeprefix("/opt/python/")
+    files = sorted(certs.iterdir())
+    assert len(files) == (layer / "certifi" / "cacert.pem").read_text().count("-----BEGIN CERTIFICATE-----")
+    assert all(f.is_file() and not f.is_symlink() and re.fullmatch(r"[0-9a-f]{8}\.\d", f.name) for f in files)
+    for cert in files[:: max(1, len(files) // 8)]:  # OpenSSL finds an issuer by the hash of its subject
+        found = subprocess.run(
+            ["openssl", "x509", "-subject_hash", "-noout", "-in", str(cert)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert cert.name.split(".")[0] == found.stdout.strip()

@@ -22,13 +22,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
-from aws_lambda_powertools.event_handler import CORSConfig, LambdaFunctionUrlResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from luckymart import db, frontdoor, jsonutil, metrics, tracing
 from luckymart.config import settings
 from luckymart.errors import AppError, unauthenticated, validation_error
+from luckymart.function_url import CORSConfig, LambdaFunctionUrlResolver, Response
 from luckymart.log import correlation_id, lambda_context, logger
 from luckymart.sessions import extract_token, hash_token, is_well_formed
 
@@ -50,7 +50,11 @@ REPLAYED = "replayed"  # private.idempotency_begin's marker on a replayed answer
 class Body(BaseModel):
     """Base of every request model: unknown fields (a `user_id`, say) are ignored, never trusted."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, str_strip_whitespace=True, frozen=True)
+    # defer_build: a model's validator is built when it first validates, so a function builds only its own
+    # (the layer defines many; building them all at import would cost every cold start).
+    model_config = ConfigDict(
+        extra="ignore", populate_by_name=True, str_strip_whitespace=True, frozen=True, defer_build=True
+    )
 
 
 class EmptyBody(Body):

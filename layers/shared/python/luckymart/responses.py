@@ -5,9 +5,11 @@ enforced by the tests: every handler response the test suites produce is validat
 `extra="forbid"` makes a field the SQL returns but the model does not declare fail there. Handlers never validate
 at run time (the SQL function is the one source of the shape; validating would only cost latency).
 
-Money is a JSON number (never a string, never a float in our code: Decimal); times are ISO-8601 strings."""
+Money is a JSON number (never a string, never a float in our code: Decimal); times are ISO-8601 strings.
 
-from __future__ import annotations
+Every handler imports this module and none validates with it, so it is kept cheap to import: models are built on
+first use (`defer_build`), and annotations are real objects, not strings that pydantic would evaluate one by one
+for each of the ~55 classes (no `from __future__ import annotations`: define a model before using it)."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -22,7 +24,8 @@ Json = dict[str, Any]
 
 
 class Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # built on first use (tests, openapi), never at import (see the module's docstring)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 # ---------------------------------------------------------------------------------------------- people, wallets
@@ -139,6 +142,8 @@ class PaymentMethod(Out):
 
 class PaymentMethods(RootModel[list[PaymentMethod]]):
     """Every enabled method of the asked type, in display order (a plain list: there is nothing to page)."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class UploadSlot(Out):
