@@ -134,7 +134,7 @@ $$;
 
 create or replace function public.get_transactions(p_session text, p_wallet_type text default null,
                                                    p_limit integer default 20, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -143,7 +143,7 @@ declare
   v_user public.users := private.session_user(p_session);
 begin
   return (
-    with matching as (
+    with matching as not materialized (
       select t.*, w.type as wallet_type, w.currency
         from public.wallet_transactions t
         join public.wallets w on w.id = t.wallet_id
@@ -154,7 +154,7 @@ begin
        limit private.page_limit(p_limit) offset private.page_offset(p_offset)
     )
     select private.page_json(
-      (select jsonb_agg(jsonb_build_object(
+      (select json_agg(json_build_object(
                 'id', m.id, 'wallet_id', m.wallet_id, 'wallet_type', m.wallet_type, 'currency', m.currency,
                 'type', m.type, 'amount', m.amount, 'balance_before', m.balance_before,
                 'balance_after', m.balance_after, 'frozen_delta', m.frozen_delta, 'status', m.status,

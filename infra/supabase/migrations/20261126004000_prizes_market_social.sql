@@ -8,16 +8,23 @@ create index if not exists resales_prize_idx on public.resales (prize_id, create
 create index if not exists showoffs_popular_idx on public.showoffs (status, likes_count desc, created_at desc);
 
 -- ---------------------------------------------------------------- JSON shapes
-create or replace function private.lottery_brief_json(p_lottery_id uuid) returns jsonb
+-- The row form has no FROM, so PostgreSQL inlines it into a list's query (no function call per row).
+create or replace function private.lottery_brief_json(p_lottery public.lotteries) returns jsonb
 language sql stable
 set search_path = ''
 as $$
-  select jsonb_build_object('id', l.id, 'period', l.period, 'title', l.title, 'title_i18n', l.title_i18n,
-                            'name_i18n', l.name_i18n, 'image_url', l.image_url, 'image_urls', l.image_urls,
-                            'ticket_price', l.ticket_price, 'total_tickets', l.total_tickets,
-                            'end_time', l.end_time, 'draw_time', l.draw_time, 'status', l.status)
-    from public.lotteries l where l.id = p_lottery_id
+  select jsonb_build_object('id', p_lottery.id, 'period', p_lottery.period, 'title', p_lottery.title,
+                            'title_i18n', p_lottery.title_i18n, 'name_i18n', p_lottery.name_i18n,
+                            'image_url', p_lottery.image_url, 'image_urls', p_lottery.image_urls,
+                            'ticket_price', p_lottery.ticket_price, 'total_tickets', p_lottery.total_tickets,
+                            'end_time', p_lottery.end_time, 'draw_time', p_lottery.draw_time,
+                            'status', p_lottery.status)
 $$;
+
+create or replace function private.lottery_brief_json(p_lottery_id uuid) returns jsonb
+language sql stable
+set search_path = ''
+as $$ select private.lottery_brief_json(l) from public.lotteries l where l.id = p_lottery_id $$;
 
 create or replace function private.shipping_json(p_shipping public.shipping) returns jsonb
 language sql stable
@@ -93,7 +100,7 @@ $$;
 -- ---------------------------------------------------------------- prizes and shipping
 create or replace function public.get_my_prizes(p_session text, p_status text default null,
                                                 p_limit integer default 50, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -101,13 +108,17 @@ as $$
 declare
   v_user public.users := private.session_user(p_session);
 begin
-  return jsonb_build_object(
-    'items', coalesce((select jsonb_agg(private.prize_json(p) order by p.won_at desc, p.id)
-                         from (select * from public.prizes
-                                where user_id = v_user.id and (p_status is null or status = p_status)
-                                order by won_at desc, id limit p_limit offset p_offset) p), '[]'::jsonb),
-    'total', (select count(*) from public.prizes
-               where user_id = v_user.id and (p_status is null or status = p_status)));
+  return (
+    with matching as not materialized (
+      select p.* from public.prizes p where p.user_id = v_user.id and (p_status is null or p.status = p_status)
+    ),
+    page as (
+      select * from matching order by won_at desc, id
+       limit private.page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select json_agg(private.prize_json(p::public.prizes) order by p.won_at desc, p.id) from page p),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -193,7 +204,7 @@ $$;
 create or replace function public.list_resale_items(p_status text default 'ACTIVE', p_sort text default 'latest',
                                                     p_lottery_id uuid default null,
                                                     p_limit integer default 20, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -201,34 +212,42 @@ as $$
 declare
   v_statuses text[] := case p_status when 'ALL' then array['ACTIVE', 'SOLD'] else array[p_status] end;
 begin
-  return jsonb_build_object(
-    'items', coalesce((
-      -- what a sale paid out is between its two parties, not on the public market
-      select jsonb_agg(private.resale_json(x.r) - 'fee_amount' - 'seller_amount' - 'payment_method'
-                       || jsonb_build_object(
-               'discount_percent', round((1 - (x.r).resale_price / (x.r).original_price) * 100),
-               'seller', jsonb_build_object('telegram_username', u.telegram_username),
-               'lottery', lb.brief,
-               'lotteries', lb.brief,  -- the old frontend's key (built once: it was 21% of the page's time)
-               'ticket', (select jsonb_build_object('id', t.id, 'ticket_number', t.ticket_number)
-                            from public.tickets t where t.id = (x.r).ticket_id),
-               'prize', (select jsonb_build_object('id', p.id, 'prize_name', p.prize_name,
-                                                   'prize_image', p.prize_image, 'prize_value', p.prize_value)
-                           from public.prizes p where p.id = (x.r).prize_id))
-               order by x.ord)
-        from (select r, row_number() over (order by
-                       case when p_sort = 'price_low' then r.resale_price end asc,
-                       case when p_sort = 'price_high' then r.resale_price end desc,
-                       case when p_sort = 'discount' then r.resale_price / r.original_price end asc,
-                       r.created_at desc, r.id) as ord
-                from public.resales r
-               where r.status = any (v_statuses) and (p_lottery_id is null or r.lottery_id = p_lottery_id)
-               order by ord limit p_limit offset p_offset) x
-        join public.prizes sp on sp.id = (x.r).prize_id
-        join public.users u on u.id = sp.user_id
-        cross join lateral (select private.lottery_brief_json((x.r).lottery_id) as brief) lb), '[]'::jsonb),
-    'total', (select count(*) from public.resales r
-               where r.status = any (v_statuses) and (p_lottery_id is null or r.lottery_id = p_lottery_id)));
+  return (
+    with matching as not materialized (
+      select r.* from public.resales r
+       where r.status = any (v_statuses) and (p_lottery_id is null or r.lottery_id = p_lottery_id)
+    ),
+    page as (
+      select m.*, row_number() over (order by
+               case when p_sort = 'price_low' then m.resale_price end asc,
+               case when p_sort = 'price_high' then m.resale_price end desc,
+               case when p_sort = 'discount' then m.resale_price / m.original_price end asc,
+               m.created_at desc, m.id) as ord
+        from matching m
+       order by ord limit private.page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      -- what a sale paid out (fee, seller amount, payment method) is between its two parties, not public
+      (select json_agg(json_build_object(
+                'id', r.id, 'prize_id', r.prize_id, 'lottery_id', r.lottery_id, 'ticket_id', r.ticket_id,
+                'resale_price', r.resale_price, 'original_price', r.original_price, 'status', r.status,
+                'created_at', r.created_at, 'sold_at', r.sold_at, 'cancelled_at', r.cancelled_at,
+                'discount_percent', round((1 - r.resale_price / r.original_price) * 100),
+                'seller', json_build_object('telegram_username', u.telegram_username),
+                'lottery', l.brief,
+                'lotteries', l.brief,  -- the old frontend's key (built once: it was 21% of the page's time)
+                'ticket', case when t.id is not null
+                               then json_build_object('id', t.id, 'ticket_number', t.ticket_number) end,
+                'prize', json_build_object('id', p.id, 'prize_name', p.prize_name, 'prize_image', p.prize_image,
+                                           'prize_value', p.prize_value))
+              order by r.ord)
+         from page r
+         join public.prizes p on p.id = r.prize_id
+         join public.users u on u.id = p.user_id
+         left join public.tickets t on t.id = r.ticket_id
+         join public.lotteries lottery on lottery.id = r.lottery_id
+         cross join lateral (select private.lottery_brief_json(lottery) as brief) l),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -381,7 +400,7 @@ $$;
 -- Public feed of APPROVED showoffs; with a session, each item says whether the caller liked it.
 create or replace function public.list_showoffs(p_session text default null, p_sort text default 'newest',
                                                 p_limit integer default 20, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -389,14 +408,20 @@ as $$
 declare
   v_viewer uuid := case when p_session is null then null else (private.session_user(p_session)).id end;
 begin
-  return jsonb_build_object(
-    'items', coalesce((select jsonb_agg(private.showoff_json(x.s, v_viewer) order by x.ord)
-                         from (select s, row_number() over (order by
-                                        case when p_sort = 'most_liked' then s.likes_count end desc,
-                                        s.created_at desc, s.id) as ord
-                                 from public.showoffs s where s.status = 'APPROVED' and s.hidden_at is null
-                                order by ord limit p_limit offset p_offset) x), '[]'::jsonb),
-    'total', (select count(*) from public.showoffs where status = 'APPROVED' and hidden_at is null));
+  return (
+    with matching as not materialized (
+      select s.* from public.showoffs s where s.status = 'APPROVED' and s.hidden_at is null
+    ),
+    page as (
+      select m.id, row_number() over (order by case when p_sort = 'most_liked' then m.likes_count end desc,
+                                               m.created_at desc, m.id) as ord
+        from matching m
+       order by ord limit private.page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select json_agg(private.showoff_json(s, v_viewer) order by p.ord)
+         from page p join public.showoffs s on s.id = p.id),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -432,7 +457,7 @@ $$;
 -- ---------------------------------------------------------------- notifications
 create or replace function public.get_notifications(p_session text, p_unread_only boolean default false,
                                                     p_limit integer default 20, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -440,17 +465,23 @@ as $$
 declare
   v_user public.users := private.session_user(p_session);
 begin
-  return jsonb_build_object(
-    'items', coalesce((select jsonb_agg(jsonb_build_object(
-                          'id', n.id, 'type', n.type, 'title', n.title, 'content', n.content, 'data', n.data,
-                          'related_id', n.related_id, 'related_type', n.related_type, 'is_read', n.is_read,
-                          'read_at', n.read_at, 'created_at', n.created_at) order by n.created_at desc, n.id)
-                         from (select * from public.notifications
-                                where user_id = v_user.id and (not p_unread_only or not is_read)
-                                order by created_at desc, id limit p_limit offset p_offset) n), '[]'::jsonb),
-    'total', (select count(*) from public.notifications
-               where user_id = v_user.id and (not p_unread_only or not is_read)),
-    'unread_count', (select count(*) from public.notifications where user_id = v_user.id and not is_read));
+  return (
+    with matching as not materialized (
+      select n.* from public.notifications n where n.user_id = v_user.id and (not p_unread_only or not n.is_read)
+    ),
+    page as (
+      select * from matching order by created_at desc, id
+       limit private.page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select json_agg(json_build_object(
+                'id', n.id, 'type', n.type, 'title', n.title, 'content', n.content, 'data', n.data,
+                'related_id', n.related_id, 'related_type', n.related_type, 'is_read', n.is_read,
+                'read_at', n.read_at, 'created_at', n.created_at) order by n.created_at desc, n.id)
+         from page n),
+      (select count(*) from matching),
+      jsonb_build_object('unread_count', (select count(*) from public.notifications
+                                           where user_id = v_user.id and not is_read))));
 end
 $$;
 

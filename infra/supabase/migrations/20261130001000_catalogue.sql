@@ -9,12 +9,12 @@
 -- plpgsql rather than sql: PL/pgSQL keeps the plan of this query per connection, a SQL function re-plans it on
 -- every call (~2 ms).
 create or replace function private.lottery_public_items(p_ids uuid[], p_user uuid, p_detail boolean)
-returns jsonb
+returns json
 language plpgsql stable
 set search_path = ''
 as $$
 begin
-  return (select coalesce(jsonb_agg(
+  return (select coalesce(json_agg(
     jsonb_build_object(
       'id', l.id, 'period', l.period, 'title', l.title, 'title_i18n', l.title_i18n, 'name_i18n', l.name_i18n,
       'description', l.description, 'description_i18n', l.description_i18n,
@@ -43,7 +43,7 @@ begin
         -- from sell-out: the frozen entries root and count every buyer can check their tickets against
         'entries', private.lottery_entries_json(l.id),
         'my_ticket_numbers', mine.numbers) end
-    order by o.ord), '[]'::jsonb)
+    order by o.ord), '[]'::json)
     from unnest(p_ids) with ordinality o(id, ord)
     join public.lotteries l on l.id = o.id
     left join lateral (
@@ -65,7 +65,7 @@ $$;
 create or replace function public.list_lotteries(p_session text default null, p_status text default 'ALL',
                                                  p_sort text default 'start_time',
                                                  p_limit integer default 20, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -81,7 +81,7 @@ begin
     perform private.fail('VALIDATION_ERROR', 'status must be ACTIVE, SOLD_OUT, COMPLETED, UPCOMING or ALL', 400);
   end if;
   return (
-    with matching as (
+    with matching as not materialized (
       select l.id, l.created_at, l.end_time, l.ticket_price, l.sold_tickets, l.total_tickets, l.start_time
         from public.lotteries l where l.status = any (v_statuses)
     ),
@@ -102,14 +102,14 @@ begin
 end
 $$;
 
-create or replace function public.get_lottery(p_lottery_id uuid, p_session text default null) returns jsonb
+create or replace function public.get_lottery(p_lottery_id uuid, p_session text default null) returns json
 language plpgsql stable
 security definer
 set search_path = ''
 as $$
 declare
   v_user uuid := case when p_session is null then null else (private.session_user(p_session)).id end;
-  v_item jsonb;
+  v_item json;
 begin
   if exists (select 1 from public.lotteries
               where id = p_lottery_id and status in ('UPCOMING', 'ACTIVE', 'SOLD_OUT', 'DRAWING', 'COMPLETED')) then
