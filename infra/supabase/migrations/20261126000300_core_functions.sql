@@ -131,7 +131,14 @@ language sql immutable
 set search_path = ''
 as $$ select jsonb_build_object('items', coalesce(p_items, '[]'::jsonb), 'total', coalesce(p_total, 0)) $$;
 
--- The json page; p_extra (a non-empty object) adds top-level keys after "total" (only then is the text parsed).
+-- Two non-empty json objects as one, the right one's keys after the left's. The joined text is parsed once (a
+-- cast), so this is for a page's few extra keys or one item's details, never per row of a long list.
+create or replace function private.json_concat(p_left json, p_right json) returns json
+language sql immutable
+set search_path = ''
+as $$ select (left(p_left::text, -1) || ',' || substr(p_right::text, 2))::json $$;
+
+-- The json page; p_extra (a non-empty object) adds top-level keys after "total".
 create or replace function private.page_json(p_items json, p_total bigint, p_extra jsonb default null)
 returns json
 language sql immutable
@@ -139,8 +146,8 @@ set search_path = ''
 as $$
   select case when p_extra is null
               then json_build_object('items', coalesce(p_items, '[]'::json), 'total', coalesce(p_total, 0))
-              else ('{"items":' || coalesce(p_items, '[]'::json)::text || ',"total":' || coalesce(p_total, 0)
-                    || ',' || substr(p_extra::text, 2))::json end
+              else private.json_concat(json_build_object('items', coalesce(p_items, '[]'::json),
+                                                         'total', coalesce(p_total, 0)), p_extra::json) end
 $$;
 
 -- ---------------------------------------------------------------- sessions
