@@ -101,23 +101,47 @@ as $$
     from private.prize_parts(p_prize.id) x
 $$;
 
-create or replace function private.showoff_json(p_showoff public.showoffs, p_viewer uuid) returns jsonb
-language sql stable
+-- A showoff from its parts (inlined like private.prize_item_json); is_liked is null without a viewer.
+create or replace function private.showoff_item_json(p_showoff public.showoffs, p_author jsonb, p_lottery jsonb,
+                                                     p_is_liked boolean)
+returns json
+language sql immutable
 set search_path = ''
 as $$
-  select jsonb_build_object(
+  select json_build_object(
     'id', p_showoff.id, 'prize_id', p_showoff.prize_id, 'lottery_id', p_showoff.lottery_id,
     'content', p_showoff.content, 'images', p_showoff.images, 'likes_count', p_showoff.likes_count,
     'comments_count', p_showoff.comments_count, 'status', p_showoff.status,
     'reward_coins', p_showoff.reward_coins, 'created_at', p_showoff.created_at,
-    'reviewed_at', p_showoff.reviewed_at,
-    'user', (select jsonb_build_object('telegram_username', u.telegram_username, 'first_name', u.first_name,
-                                       'avatar_url', u.avatar_url)
-               from public.prizes p join public.users u on u.id = p.user_id where p.id = p_showoff.prize_id),
-    'lottery', private.lottery_brief_json(p_showoff.lottery_id),
-    'is_liked', case when p_viewer is null then null
-                     else exists (select 1 from public.likes k
-                                   where k.post_id = p_showoff.id and k.user_id = p_viewer) end)
+    'reviewed_at', p_showoff.reviewed_at, 'user', p_author, 'lottery', p_lottery, 'is_liked', p_is_liked)
+$$;
+
+-- What private.showoff_item_json needs of a showoff (an inlinable set-returning function, like prize_parts).
+create or replace function private.showoff_parts(p_showoff_id uuid, p_viewer uuid)
+returns table (showoff public.showoffs, author jsonb, lottery jsonb, is_liked boolean)
+language sql stable
+set search_path = ''
+as $$
+  select s,
+         case when u.id is not null then jsonb_build_object('telegram_username', u.telegram_username,
+                                                             'first_name', u.first_name, 'avatar_url', u.avatar_url)
+         end,
+         private.lottery_brief_json(l),
+         case when p_viewer is null then null
+              else exists (select 1 from public.likes k where k.post_id = s.id and k.user_id = p_viewer) end
+    from public.showoffs s
+    join public.lotteries l on l.id = s.lottery_id
+    left join public.prizes p on p.id = s.prize_id
+    left join public.users u on u.id = p.user_id
+   where s.id = p_showoff_id
+$$;
+
+create or replace function private.showoff_json(p_showoff public.showoffs, p_viewer uuid) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select private.showoff_item_json(x.showoff, x.author, x.lottery, x.is_liked)::jsonb
+    from private.showoff_parts(p_showoff.id, p_viewer) x
 $$;
 
 -- ---------------------------------------------------------------- prizes and shipping
@@ -444,8 +468,8 @@ begin
        order by ord limit private.page_limit(p_limit) offset private.page_offset(p_offset)
     )
     select private.page_json(
-      (select json_agg(private.showoff_json(s, v_viewer) order by p.ord)
-         from page p join public.showoffs s on s.id = p.id),
+      (select json_agg(private.showoff_item_json(x.showoff, x.author, x.lottery, x.is_liked) order by p.ord)
+         from page p cross join lateral private.showoff_parts(p.id, v_viewer) x),
       (select count(*) from matching)));
 end
 $$;
