@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import psycopg
 
-from bench.common import install_noop_rpc, percentile
+from bench.common import handler_call, install_noop_rpc, percentile
 from infra.local.aws import local_aws
 from infra.local.stack import private_stack
 from luckymart import commission_queue, db
@@ -43,19 +43,6 @@ def interleaved(call: Callable[[], object], runs: int = RUNS) -> tuple[list[floa
     return handler, bare
 
 
-def ok(name: str, body: dict[str, object], token: str | None = None, key: bool = False) -> Callable[[], object]:
-    counter = [0]
-
-    def call() -> object:
-        counter[0] += 1
-        headers = {"Idempotency-Key": f"bench-{name}-{counter[0]}"} if key else None
-        result = invoke(name, body, token=token, headers=headers)
-        assert result.status == 200, (name, result.body)
-        return result
-
-    return call
-
-
 def main() -> None:
     with (
         private_stack() as stack,
@@ -81,31 +68,33 @@ def main() -> None:
         lottery = create_lottery(pg, ticket_price="1.00", total_tickets=1_000_000)
 
         cases: list[tuple[str, Callable[[], object]]] = [
-            ("validate-session", ok("validate-session", {}, user.token)),
-            ("get-wallet-balance", ok("get-wallet-balance", {}, user.token)),
-            ("get-transactions (20 of 200)", ok("get-transactions", {"limit": 20}, user.token)),
-            ("exchange-balance", ok("exchange-balance", {"amount": 1}, user.token, key=True)),
+            ("validate-session", handler_call("validate-session", {}, user.token)),
+            ("get-wallet-balance", handler_call("get-wallet-balance", {}, user.token)),
+            ("get-transactions (20 of 200)", handler_call("get-transactions", {"limit": 20}, user.token)),
+            ("exchange-balance", handler_call("exchange-balance", {"amount": 1}, user.token, idempotent=True)),
             (
                 "lottery-purchase",
-                ok(
+                handler_call(
                     "lottery-purchase",
                     {"lottery_id": lottery["id"], "quantity": 1, "payment_method": "BALANCE"},
                     loner.token,
-                    key=True,
+                    idempotent=True,
                 ),
             ),
             (
                 "lottery-purchase + SQS publish",
-                ok(
+                handler_call(
                     "lottery-purchase",
                     {"lottery_id": lottery["id"], "quantity": 1, "payment_method": "BALANCE"},
                     user.token,
-                    key=True,
+                    idempotent=True,
                 ),
             ),
-            ("list-resale-items (20)", ok("list-resale-items", {"limit": 20})),
-            ("get-my-tickets (20)", ok("get-my-tickets", {"limit": 20}, user.token)),
-            ("get-notifications (20)", ok("get-notifications", {"limit": 20}, user.token)),
+            ("list-resale-items (20)", handler_call("list-resale-items", {"limit": 20})),
+            ("get-my-tickets (20)", handler_call("get-my-tickets", {"limit": 20}, user.token)),
+            ("get-notifications (20)", handler_call("get-notifications", {"limit": 20}, user.token)),
+            ("get-my-orders (20)", handler_call("get-my-orders", {"limit": 20}, user.token)),
+            ("get-my-prizes (20)", handler_call("get-my-prizes", {"limit": 20}, seller.token)),
         ]
         print(f"in-process handler vs bare rpc() interleaved, {RUNS} samples each, p50 (p99) in ms")
         print(
