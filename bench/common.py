@@ -46,6 +46,30 @@ def install_noop_rpc(stack: Stack) -> None:
     time.sleep(0.5)
 
 
+def install_page_floor(stack: Stack) -> None:
+    """bench_page(name): an rpc() that does no SQL work but return a stored list page, so the cost of the page's
+    JSON alone (PostgREST, transfer, parsing) can be measured next to a bare rpc(). Throwaway stack only."""
+    with psycopg.connect(stack.database_url, autocommit=True) as conn:
+        conn.execute(
+            "create table public.bench_pages (name text primary key, body json not null); "
+            "create function public.bench_page(p_name text) returns json language sql stable security definer "
+            "set search_path = '' as $$ select body from public.bench_pages where name = p_name $$; "
+            "grant execute on function public.bench_page(text) to service_role, luckymart_user"
+        )
+        conn.execute("notify pgrst, 'reload schema'")
+    time.sleep(0.5)
+
+
+def page_floor_call(pg: psycopg.Connection, name: str, response: dict[str, Any]) -> Callable[[], Any]:
+    """Stores what the list's SQL function answered for `response` (a handler's 200: {items, total, extras})
+    and returns an rpc() that only sends it back."""
+    envelope = jsonutil.loads(response["body"])
+    extra = {k: v for k, v in envelope.items() if k not in ("success", "data", "page")}
+    page = {"items": envelope["data"], "total": envelope["page"]["total"], **extra}
+    pg.execute("insert into public.bench_pages values (%s, %s)", (name, jsonutil.dumps(page)))
+    return lambda: db.rpc("bench_page", {"p_name": name})
+
+
 def bare_rpc_ms(runs: int = 500) -> list[float]:
     return timed(lambda: db.rpc("bench_noop", {}), runs)
 
