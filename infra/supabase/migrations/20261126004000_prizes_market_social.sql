@@ -83,7 +83,8 @@ language sql stable
 set search_path = ''
 as $$
   select p, t.ticket_number, brief.lottery,
-         (select private.shipping_json(s) from public.shipping s where s.prize_id = p.id and s.status <> 'CANCELLED'),
+         (select private.shipping_json(s) from public.shipping s
+           where s.prize_id = p.id and s.status <> 'CANCELLED'),
          (select private.resale_json(r) from public.resales r
            where r.prize_id = p.id and r.status in ('ACTIVE', 'SOLD') order by r.created_at desc limit 1)
     from public.prizes p
@@ -295,7 +296,7 @@ begin
          join public.users u on u.id = p.user_id
          left join public.tickets t on t.id = r.ticket_id
          join public.lotteries lottery on lottery.id = r.lottery_id
-         cross join lateral (select private.lottery_brief_json(lottery) as brief) l),
+         cross join lateral (select private.lottery_brief_json(lottery) as brief offset 0) l),  -- built once
       (select count(*) from matching)));
 end
 $$;
