@@ -106,8 +106,9 @@ $$;
 -- `not materialized` lets the page read only its rows through an index on the sort key and the count stay an
 -- index-only scan; a materialised CTE would copy every matching row first. User-facing lists build json, not
 -- jsonb (issue 17): json_agg/json_build_object append text, while jsonb rebuilds every nested item and PostgREST
--- then prints the whole tree again (a page of 20 listings: 1.5 -> 0.5 ms). jsonb items (shared row helpers)
--- aggregate with json_agg alike. Extra top-level keys (e.g. unread_count) go in p_extra.
+-- then prints the whole tree again (a page of 20 listings: 1.5 -> 0.5 ms). An item that is a plain projection is
+-- row_to_json of a subquery (no per-row key arguments, no spaces: ~10% smaller); jsonb items (shared row
+-- helpers) aggregate with json_agg alike. Extra top-level keys (e.g. unread_count) go in p_extra.
 -- Limits are clamped here (1..p_max, default 20 when null); the handlers' pydantic models refuse out-of-range
 -- values first with a 400, so the clamp only guards direct RPC callers.
 create or replace function private.page_limit(p_limit integer, p_max integer default 100) returns integer

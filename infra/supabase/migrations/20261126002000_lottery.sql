@@ -369,15 +369,13 @@ begin
        limit private.page_limit(p_limit) offset private.page_offset(p_offset)
     )
     select private.page_json(
-      (select json_agg(json_build_object(
-                'id', t.id, 'lottery_id', t.lottery_id, 'order_id', t.order_id, 'seq', t.seq,
-                'ticket_number', t.ticket_number, 'numbers', t.ticket_number::text, 'buyer_ref', t.buyer_ref,
-                'status', t.status, 'is_winning', t.is_winning, 'created_at', t.created_at,
-                'lottery', json_build_object('id', l.id, 'title', l.title, 'status', l.status,
-                                             'image_url', l.image_url, 'draw_time', l.draw_time,
-                                             'winning_ticket_number', l.winning_ticket_number))
-              order by t.created_at desc, t.seq)
-         from page t join public.lotteries l on l.id = t.lottery_id),
+      -- row_to_json prints no spaces and names no keys per row: the smallest, fastest item
+      (select json_agg(row_to_json(t) order by t.created_at desc, t.seq)
+         from (select t.id, t.lottery_id, t.order_id, t.seq, t.ticket_number, t.ticket_number::text as numbers,
+                      t.buyer_ref, t.status, t.is_winning, t.created_at,
+                      (select row_to_json(l) from (select l.id, l.title, l.status, l.image_url, l.draw_time,
+                                                          l.winning_ticket_number) l) as lottery
+                 from page t join public.lotteries l on l.id = t.lottery_id) t),
       (select count(*) from matching)));
 end
 $$;

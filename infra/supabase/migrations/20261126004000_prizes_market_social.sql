@@ -524,11 +524,10 @@ begin
        limit private.page_limit(p_limit) offset private.page_offset(p_offset)
     )
     select private.page_json(
-      (select json_agg(json_build_object(
-                'id', n.id, 'type', n.type, 'title', n.title, 'content', n.content, 'data', n.data,
-                'related_id', n.related_id, 'related_type', n.related_type, 'is_read', n.is_read,
-                'read_at', n.read_at, 'created_at', n.created_at) order by n.created_at desc, n.id)
-         from page n),
+      -- row_to_json prints no spaces and names no keys per row: the smallest, fastest item
+      (select json_agg(row_to_json(n) order by n.created_at desc, n.id)
+         from (select id, type, title, content, data, related_id, related_type, is_read, read_at, created_at
+                 from page) n),
       (select count(*) from matching),
       jsonb_build_object('unread_count', (select count(*) from public.notifications
                                            where user_id = v_user.id and not is_read))));
