@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 import psycopg
 
-from bench.common import install_noop_rpc, summary
+from bench.common import handler_call, install_noop_rpc, summary
 from infra.local.stack import private_stack
 from luckymart import db
-from tests.support import invoke, sign_in
+from tests.support import sign_in
 from tests.support_lottery import create_lottery
 from tests.support_prizes import win_prize
 
@@ -49,15 +49,11 @@ def main() -> None:
             {
                 "bare rpc()": lambda: db.rpc("bench_noop", {}),
                 # reference: the simplest session handler (README: 1.42x bare on a quiet machine)
-                "validate-session": lambda: invoke("validate-session", {}, token=token),
-                "list-lotteries (20 of 60)": lambda: invoke("list-lotteries", {}),
-                "list-lotteries ACTIVE+session": lambda: invoke(
-                    "list-lotteries", {"status": "ACTIVE"}, token=token
-                ),
-                "get-lottery (drawn)": lambda: invoke("get-lottery", {"lottery_id": drawn_id}),
-                "get-lottery (drawn, session)": lambda: invoke(
-                    "get-lottery", {"lottery_id": drawn_id}, token=token
-                ),
+                "validate-session": handler_call("validate-session", {}, token),
+                "list-lotteries (20 of 60)": handler_call("list-lotteries", {}),
+                "list-lotteries ACTIVE+session": handler_call("list-lotteries", {"status": "ACTIVE"}, token),
+                "get-lottery (drawn)": handler_call("get-lottery", {"lottery_id": drawn_id}),
+                "get-lottery (drawn, session)": handler_call("get-lottery", {"lottery_id": drawn_id}, token),
             },
             RUNS,
         )

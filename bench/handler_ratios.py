@@ -11,10 +11,11 @@ import statistics
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import psycopg
 
-from bench.common import install_noop_rpc, percentile
+from bench.common import handler_call, install_noop_rpc, install_page_floor, page_floor_call, percentile
 from infra.local.aws import local_aws
 from infra.local.stack import private_stack
 from luckymart import commission_queue, db
@@ -43,19 +44,6 @@ def interleaved(call: Callable[[], object], runs: int = RUNS) -> tuple[list[floa
     return handler, bare
 
 
-def ok(name: str, body: dict[str, object], token: str | None = None, key: bool = False) -> Callable[[], object]:
-    counter = [0]
-
-    def call() -> object:
-        counter[0] += 1
-        headers = {"Idempotency-Key": f"bench-{name}-{counter[0]}"} if key else None
-        result = invoke(name, body, token=token, headers=headers)
-        assert result.status == 200, (name, result.body)
-        return result
-
-    return call
-
-
 def main() -> None:
     with (
         private_stack() as stack,
@@ -64,6 +52,9 @@ def main() -> None:
     ):
         commission_queue.reset()
         install_noop_rpc(stack)
+        install_page_floor(stack)
+        # measure the handlers, not the per-user write limiter (no bucket: no limit)
+        pg.execute("update system_config set value = '{}'::jsonb where key = 'rate_limits'")
         referrer = sign_in(username="bench_referrer")
         user = sign_in(username="bench_user", start_param=f"ref_{referrer.user['referral_code']}")
         fund_wallet(pg, user.user["id"], "1000000")
@@ -74,36 +65,43 @@ def main() -> None:
             prize = win_prize(pg, seller, total_tickets=2)["prize_id"]
             invoke("create-resale", {"prize_id": prize, "price": 20}, token=seller.token)
         fund(pg, user, "LUCKY_COIN", Decimal(1000))
+        for i in range(30):  # a full notifications page (nothing above notifies this user)
+            pg.execute(
+                "select private.notify(%s, 'PAYMENT_SUCCESS', 'Deposit approved', %s, %s::jsonb)",
+                (user.user["id"], f"Your deposit #{i} of 100.00 was credited.", '{"amount": 100.00}'),
+            )
         loner = sign_in(username="bench_loner")  # no referrer: no outbox row, no SQS publish
         fund_wallet(pg, loner.user["id"], "1000000")
         lottery = create_lottery(pg, ticket_price="1.00", total_tickets=1_000_000)
 
-        cases: list[tuple[str, Callable[[], object]]] = [
-            ("validate-session", ok("validate-session", {}, user.token)),
-            ("get-wallet-balance", ok("get-wallet-balance", {}, user.token)),
-            ("get-transactions (20 of 200)", ok("get-transactions", {"limit": 20}, user.token)),
-            ("exchange-balance", ok("exchange-balance", {"amount": 1}, user.token, key=True)),
+        cases: list[tuple[str, Callable[[], Any]]] = [
+            ("validate-session", handler_call("validate-session", {}, user.token)),
+            ("get-wallet-balance", handler_call("get-wallet-balance", {}, user.token)),
+            ("get-transactions (20 of 200)", handler_call("get-transactions", {"limit": 20}, user.token)),
+            ("exchange-balance", handler_call("exchange-balance", {"amount": 1}, user.token, idempotent=True)),
             (
                 "lottery-purchase",
-                ok(
+                handler_call(
                     "lottery-purchase",
                     {"lottery_id": lottery["id"], "quantity": 1, "payment_method": "BALANCE"},
                     loner.token,
-                    key=True,
+                    idempotent=True,
                 ),
             ),
             (
                 "lottery-purchase + SQS publish",
-                ok(
+                handler_call(
                     "lottery-purchase",
                     {"lottery_id": lottery["id"], "quantity": 1, "payment_method": "BALANCE"},
                     user.token,
-                    key=True,
+                    idempotent=True,
                 ),
             ),
-            ("list-resale-items (20)", ok("list-resale-items", {"limit": 20})),
-            ("get-my-tickets (20)", ok("get-my-tickets", {"limit": 20}, user.token)),
-            ("get-notifications (20)", ok("get-notifications", {"limit": 20}, user.token)),
+            ("list-resale-items (20)", handler_call("list-resale-items", {"limit": 20})),
+            ("get-my-tickets (20)", handler_call("get-my-tickets", {"limit": 20}, user.token)),
+            ("get-notifications (20)", handler_call("get-notifications", {"limit": 20}, user.token)),
+            ("get-my-orders (20)", handler_call("get-my-orders", {"limit": 20}, user.token)),
+            ("get-my-prizes (20)", handler_call("get-my-prizes", {"limit": 20}, seller.token)),
         ]
         print(f"in-process handler vs bare rpc() interleaved, {RUNS} samples each, p50 (p99) in ms")
         print(
@@ -120,6 +118,7 @@ def main() -> None:
                 if saved is not None:
                     os.environ["POWERTOOLS_METRICS_DISABLED"] = saved
 
+        layer = 0.0  # what the handler layer adds to a request whose SQL does nothing (validate-session)
         for name, call in [*cases, ("validate-session, metrics on", with_metrics)]:
             handler, bare = interleaved(call)
             ratio = statistics.median(handler) / statistics.median(bare)
@@ -127,6 +126,23 @@ def main() -> None:
             print(
                 f"  {name:<32} handler {statistics.median(handler):6.2f} ({percentile(handler, 0.99):6.2f})"
                 f"   bare {statistics.median(bare):5.2f}   ratio {ratio:4.2f}x {verdict}"
+            )
+            if name == "validate-session":
+                layer = statistics.median(handler) - statistics.median(bare)
+        print(
+            "the floor of a list page: an rpc() that returns the same page JSON from a table (no SQL work), "
+            f"interleaved with a bare rpc(); + the handler layer ({layer:.2f} ms, validate-session - bare)"
+        )
+        for name, call in cases:
+            if "(20)" not in name:
+                continue
+            response = call()
+            floor, bare = interleaved(page_floor_call(pg, name, response))
+            size = len(response["body"]) / 1024
+            json_only = statistics.median(floor) / statistics.median(bare)
+            print(
+                f"  {name:<32} {size:5.1f} KB   page JSON alone {json_only:4.2f}x bare"
+                f"   floor with the layer {(statistics.median(floor) + layer) / statistics.median(bare):4.2f}x"
             )
 
 

@@ -98,11 +98,17 @@ $$;
 
 -- ---------------------------------------------------------------- paging
 -- Every list function answers {"items": [...], "total": n} in one shape, written once:
---   with matching as (select ... where <filter>),              -- the filter, written once
+--   with matching as not materialized (select ... where <filter>),  -- the filter, written once
 --        page as (select * from matching order by <key>, id
 --                   limit private.page_limit(p_limit) offset private.page_offset(p_offset))
---   select private.page_json((select jsonb_agg(<item json> order by <key>, id) from page),
+--   select private.page_json((select json_agg(<item json> order by <key>, id) from page),
 --                            (select count(*) from matching));
+-- `not materialized` lets the page read only its rows through an index on the sort key and the count stay an
+-- index-only scan; a materialised CTE would copy every matching row first. User-facing lists build json, not
+-- jsonb (issue 17): json_agg/json_build_object append text, while jsonb rebuilds every nested item and PostgREST
+-- then prints the whole tree again (a page of 20 listings: 1.5 -> 0.5 ms). An item that is a plain projection is
+-- row_to_json of a subquery (no per-row key arguments, no spaces: ~10% smaller); jsonb items (shared row
+-- helpers) aggregate with json_agg alike. Extra top-level keys (e.g. unread_count) go in p_extra.
 -- Limits are clamped here (1..p_max, default 20 when null); the handlers' pydantic models refuse out-of-range
 -- values first with a 400, so the clamp only guards direct RPC callers.
 create or replace function private.page_limit(p_limit integer, p_max integer default 100) returns integer
@@ -125,6 +131,25 @@ create or replace function private.page_json(p_items jsonb, p_total bigint) retu
 language sql immutable
 set search_path = ''
 as $$ select jsonb_build_object('items', coalesce(p_items, '[]'::jsonb), 'total', coalesce(p_total, 0)) $$;
+
+-- Two non-empty json objects as one, the right one's keys after the left's. The joined text is parsed once (a
+-- cast), so this is for a page's few extra keys or one item's details, never per row of a long list.
+create or replace function private.json_concat(p_left json, p_right json) returns json
+language sql immutable
+set search_path = ''
+as $$ select (left(p_left::text, -1) || ',' || substr(p_right::text, 2))::json $$;
+
+-- The json page; p_extra (a non-empty object) adds top-level keys after "total".
+create or replace function private.page_json(p_items json, p_total bigint, p_extra jsonb default null)
+returns json
+language sql immutable
+set search_path = ''
+as $$
+  select case when p_extra is null
+              then json_build_object('items', coalesce(p_items, '[]'::json), 'total', coalesce(p_total, 0))
+              else private.json_concat(json_build_object('items', coalesce(p_items, '[]'::json),
+                                                         'total', coalesce(p_total, 0)), p_extra::json) end
+$$;
 
 -- ---------------------------------------------------------------- sessions
 create or replace function private.session_user(p_session text) returns public.users

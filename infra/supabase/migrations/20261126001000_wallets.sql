@@ -134,7 +134,7 @@ $$;
 
 create or replace function public.get_transactions(p_session text, p_wallet_type text default null,
                                                    p_limit integer default 20, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -143,7 +143,7 @@ declare
   v_user public.users := private.session_user(p_session);
 begin
   return (
-    with matching as (
+    with matching as not materialized (
       select t.*, w.type as wallet_type, w.currency
         from public.wallet_transactions t
         join public.wallets w on w.id = t.wallet_id
@@ -154,15 +154,11 @@ begin
        limit private.page_limit(p_limit) offset private.page_offset(p_offset)
     )
     select private.page_json(
-      (select jsonb_agg(jsonb_build_object(
-                'id', m.id, 'wallet_id', m.wallet_id, 'wallet_type', m.wallet_type, 'currency', m.currency,
-                'type', m.type, 'amount', m.amount, 'balance_before', m.balance_before,
-                'balance_after', m.balance_after, 'frozen_delta', m.frozen_delta, 'status', m.status,
-                'description', m.description, 'reference_type', m.reference_type,
-                'reference_id', m.reference_id, 'related_order_id', m.related_order_id,
-                'related_lottery_id', m.related_lottery_id, 'created_at', m.created_at)
-              order by m.created_at desc, m.id)
-         from page m),
+      (select json_agg(row_to_json(m) order by m.created_at desc, m.id)
+         from (select id, wallet_id, wallet_type, currency, type, amount, balance_before, balance_after,
+                      frozen_delta, status, description, reference_type, reference_id, related_order_id,
+                      related_lottery_id, created_at
+                 from page) m),
       (select count(*) from matching)));
 end
 $$;

@@ -380,42 +380,39 @@ $$;
 
 create or replace function public.get_invited_users(p_session text, p_limit integer default 20,
                                                     p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
 as $$
 declare
-  v_user  public.users := private.session_user(p_session);
-  v_total integer;
-  v_items jsonb;
+  v_user public.users := private.session_user(p_session);
 begin
-  if p_limit is null or p_limit not between 1 and 100 or p_offset is null or p_offset < 0 then
-    perform private.fail('VALIDATION_ERROR', 'limit must be 1..100 and offset >= 0', 400);
-  end if;
-  select count(*) into v_total from private.referral_tree(v_user.id);
-  with page as (
-    select u.id, u.telegram_username, u.avatar_url, u.created_at, t.level
-      from private.referral_tree(v_user.id) t
-      join public.users u on u.id = t.user_id
-     order by u.created_at desc, u.id
-     limit p_limit offset p_offset
-  )
-  select coalesce(jsonb_agg(jsonb_build_object(
-           'id', p.id,
-           'telegram_username', p.telegram_username,
-           'avatar_url', p.avatar_url,
-           'created_at', p.created_at,
-           'level', p.level,
-           'commission_earned', (select coalesce(sum(c.amount), 0) from public.commissions c
-                                  where c.user_id = v_user.id and c.from_user_id = p.id
-                                    and c.status in ('PENDING', 'PAID')),
-           'total_spent', (select coalesce(sum(o.total_amount), 0) from public.orders o
-                            where o.user_id = p.id and o.type = 'LOTTERY_PURCHASE' and o.status = 'PAID'))
-         order by p.created_at desc, p.id), '[]'::jsonb)
-    into v_items
-    from page p;
-  return jsonb_build_object('items', v_items, 'total', v_total);
+  return (
+    with matching as (  -- materialised on purpose: the recursive walk runs once for the page and the count
+      select u.id, u.telegram_username, u.avatar_url, u.created_at, t.level
+        from private.referral_tree(v_user.id) t
+        join public.users u on u.id = t.user_id
+    ),
+    page as (
+      select * from matching order by created_at desc, id
+       limit private.page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select json_agg(json_build_object(
+                'id', p.id,
+                'telegram_username', p.telegram_username,
+                'avatar_url', p.avatar_url,
+                'created_at', p.created_at,
+                'level', p.level,
+                'commission_earned', (select coalesce(sum(c.amount), 0) from public.commissions c
+                                       where c.user_id = v_user.id and c.from_user_id = p.id
+                                         and c.status in ('PENDING', 'PAID')),
+                'total_spent', (select coalesce(sum(o.total_amount), 0) from public.orders o
+                                 where o.user_id = p.id and o.type = 'LOTTERY_PURCHASE' and o.status = 'PAID'))
+              order by p.created_at desc, p.id)
+         from page p),
+      (select count(*) from matching)));
 end
 $$;
 

@@ -351,7 +351,7 @@ $$;
 -- ---------------------------------------------------------------- the buyer's views
 create or replace function public.get_my_tickets(p_session text, p_lottery_id uuid, p_limit integer,
                                                  p_offset integer)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -359,27 +359,29 @@ as $$
 declare
   v_user public.users := private.session_user(p_session);
 begin
-  return jsonb_build_object(
-    'items', coalesce((
-      select jsonb_agg(jsonb_build_object(
-               'id', t.id, 'lottery_id', t.lottery_id, 'order_id', t.order_id, 'seq', t.seq,
-               'ticket_number', t.ticket_number, 'numbers', t.ticket_number::text, 'buyer_ref', t.buyer_ref,
-               'status', t.status, 'is_winning', t.is_winning, 'created_at', t.created_at,
-               'lottery', jsonb_build_object('id', l.id, 'title', l.title, 'status', l.status,
-                                             'image_url', l.image_url, 'draw_time', l.draw_time,
-                                             'winning_ticket_number', l.winning_ticket_number))
-             order by t.created_at desc, t.seq)
-        from (select * from public.tickets
-               where user_id = v_user.id and (p_lottery_id is null or lottery_id = p_lottery_id)
-               order by created_at desc, seq limit p_limit offset p_offset) t
-        join public.lotteries l on l.id = t.lottery_id), '[]'::jsonb),
-    'total', (select count(*) from public.tickets
-               where user_id = v_user.id and (p_lottery_id is null or lottery_id = p_lottery_id)));
+  return (
+    with matching as not materialized (
+      select t.* from public.tickets t
+       where t.user_id = v_user.id and (p_lottery_id is null or t.lottery_id = p_lottery_id)
+    ),
+    page as (
+      select * from matching order by created_at desc, seq
+       limit private.page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      -- row_to_json prints no spaces and names no keys per row: the smallest, fastest item
+      (select json_agg(row_to_json(t) order by t.created_at desc, t.seq)
+         from (select t.id, t.lottery_id, t.order_id, t.seq, t.ticket_number, t.ticket_number::text as numbers,
+                      t.buyer_ref, t.status, t.is_winning, t.created_at,
+                      (select row_to_json(l) from (select l.id, l.title, l.status, l.image_url, l.draw_time,
+                                                          l.winning_ticket_number) l) as lottery
+                 from page t join public.lotteries l on l.id = t.lottery_id) t),
+      (select count(*) from matching)));
 end
 $$;
 
 create or replace function public.get_my_orders(p_session text, p_status text, p_limit integer, p_offset integer)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -387,19 +389,24 @@ as $$
 declare
   v_user public.users := private.session_user(p_session);
 begin
-  return jsonb_build_object(
-    'items', coalesce((
-      select jsonb_agg(private.order_json(o) || jsonb_build_object(
-               'lottery', jsonb_build_object('id', l.id, 'title', l.title, 'status', l.status,
-                                             'image_url', l.image_url),
-               'ticket_numbers', to_jsonb(array(select t.ticket_number from public.tickets t
-                                                 where t.order_id = o.id order by t.seq)))
-             order by o.created_at desc)
-        from (select * from public.orders
-               where user_id = v_user.id and (p_status is null or status = p_status)
-               order by created_at desc limit p_limit offset p_offset) o
-        left join public.lotteries l on l.id = o.lottery_id), '[]'::jsonb),
-    'total', (select count(*) from public.orders where user_id = v_user.id and (p_status is null or status = p_status)));
+  return (
+    with matching as not materialized (
+      select o.* from public.orders o
+       where o.user_id = v_user.id and (p_status is null or o.status = p_status)
+    ),
+    page as (
+      select * from matching order by created_at desc, id
+       limit private.page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select json_agg(private.order_json(o::public.orders) || jsonb_build_object(
+                'lottery', jsonb_build_object('id', l.id, 'title', l.title, 'status', l.status,
+                                              'image_url', l.image_url),
+                'ticket_numbers', to_jsonb(array(select t.ticket_number from public.tickets t
+                                                  where t.order_id = o.id order by t.seq)))
+              order by o.created_at desc, o.id)
+         from page o left join public.lotteries l on l.id = o.lottery_id),
+      (select count(*) from matching)));
 end
 $$;
 

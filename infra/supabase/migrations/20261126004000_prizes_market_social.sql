@@ -8,16 +8,23 @@ create index if not exists resales_prize_idx on public.resales (prize_id, create
 create index if not exists showoffs_popular_idx on public.showoffs (status, likes_count desc, created_at desc);
 
 -- ---------------------------------------------------------------- JSON shapes
-create or replace function private.lottery_brief_json(p_lottery_id uuid) returns jsonb
+-- The row form has no FROM, so PostgreSQL inlines it into a list's query (no function call per row).
+create or replace function private.lottery_brief_json(p_lottery public.lotteries) returns jsonb
 language sql stable
 set search_path = ''
 as $$
-  select jsonb_build_object('id', l.id, 'period', l.period, 'title', l.title, 'title_i18n', l.title_i18n,
-                            'name_i18n', l.name_i18n, 'image_url', l.image_url, 'image_urls', l.image_urls,
-                            'ticket_price', l.ticket_price, 'total_tickets', l.total_tickets,
-                            'end_time', l.end_time, 'draw_time', l.draw_time, 'status', l.status)
-    from public.lotteries l where l.id = p_lottery_id
+  select jsonb_build_object('id', p_lottery.id, 'period', p_lottery.period, 'title', p_lottery.title,
+                            'title_i18n', p_lottery.title_i18n, 'name_i18n', p_lottery.name_i18n,
+                            'image_url', p_lottery.image_url, 'image_urls', p_lottery.image_urls,
+                            'ticket_price', p_lottery.ticket_price, 'total_tickets', p_lottery.total_tickets,
+                            'end_time', p_lottery.end_time, 'draw_time', p_lottery.draw_time,
+                            'status', p_lottery.status)
 $$;
+
+create or replace function private.lottery_brief_json(p_lottery_id uuid) returns jsonb
+language sql stable
+set search_path = ''
+as $$ select private.lottery_brief_json(l) from public.lotteries l where l.id = p_lottery_id $$;
 
 create or replace function private.shipping_json(p_shipping public.shipping) returns jsonb
 language sql stable
@@ -47,53 +54,101 @@ as $$
     'sold_at', p_resale.sold_at, 'cancelled_at', p_resale.cancelled_at)
 $$;
 
--- A prize as its owner sees it. `shipping` is the live request (an object or null: the old frontend treated
--- any array as "shipping"), `resale_listing` the live (ACTIVE) or SOLD listing, never a CANCELLED one (the old
--- frontend shows any listing as "resold"); `lotteries` and `ticket_numbers` are what its MarketCreatePage reads.
-create or replace function private.prize_json(p_prize public.prizes) returns jsonb
-language sql stable
+-- A prize as its owner sees it, from its parts. `shipping` is the live request (an object or null: the old
+-- frontend treated any array as "shipping"), `resale_listing` the live (ACTIVE) or SOLD listing, never a
+-- CANCELLED one (the old frontend shows any listing as "resold"); `lotteries` and `ticket_numbers` are what its
+-- MarketCreatePage reads. No FROM and no subquery, so PostgreSQL inlines it into the caller's query: a list builds
+-- its page in one query (a per-row function with its own lookups cost ~0.1 ms a prize).
+create or replace function private.prize_item_json(p_prize public.prizes, p_ticket_number integer,
+                                                   p_lottery jsonb, p_shipping jsonb, p_resale jsonb)
+returns json
+language sql immutable
 set search_path = ''
 as $$
-  select jsonb_build_object(
+  select json_build_object(
     'id', p_prize.id, 'lottery_id', p_prize.lottery_id, 'ticket_id', p_prize.ticket_id,
     'status', p_prize.status, 'acquired_via', p_prize.acquired_via, 'source_prize_id', p_prize.source_prize_id,
     'prize_name', p_prize.prize_name, 'prize_image', p_prize.prize_image, 'prize_type', p_prize.prize_type,
     'prize_value', p_prize.prize_value, 'winning_code', p_prize.winning_code,
-    'winning_ticket_number', ticket.number, 'ticket_numbers', ticket.number::text,
+    'winning_ticket_number', p_ticket_number, 'ticket_numbers', p_ticket_number::text,
     'won_at', p_prize.won_at, 'created_at', p_prize.created_at, 'processed_at', p_prize.processed_at,
-    'lottery', brief.lottery, 'lotteries', brief.lottery,
-    'shipping', (select private.shipping_json(s) from public.shipping s
-                  where s.prize_id = p_prize.id and s.status <> 'CANCELLED'),
-    'resale_listing', (select private.resale_json(r) from public.resales r
-                        where r.prize_id = p_prize.id and r.status in ('ACTIVE', 'SOLD')
-                        order by r.created_at desc limit 1))
-    from (select t.ticket_number from public.tickets t where t.id = p_prize.ticket_id) ticket(number)
-         right join (select private.lottery_brief_json(p_prize.lottery_id)) brief(lottery) on true
+    'lottery', p_lottery, 'lotteries', p_lottery, 'shipping', p_shipping, 'resale_listing', p_resale)
+$$;
+
+-- What private.prize_item_json needs of a prize. A plain SQL set-returning function: with an argument without a
+-- subquery PostgreSQL inlines it too (a list joins it laterally per row of its page).
+create or replace function private.prize_parts(p_prize_id uuid)
+returns table (prize public.prizes, ticket_number integer, lottery jsonb, shipping jsonb, resale jsonb)
+language sql stable
+set search_path = ''
+as $$
+  select p, t.ticket_number, brief.lottery,
+         (select private.shipping_json(s) from public.shipping s
+           where s.prize_id = p.id and s.status <> 'CANCELLED'),
+         (select private.resale_json(r) from public.resales r
+           where r.prize_id = p.id and r.status in ('ACTIVE', 'SOLD') order by r.created_at desc limit 1)
+    from public.prizes p
+    join public.lotteries l on l.id = p.lottery_id
+    cross join lateral (select private.lottery_brief_json(l) offset 0) brief(lottery)  -- built once, used twice
+    left join public.tickets t on t.id = p.ticket_id
+   where p.id = p_prize_id
+$$;
+
+create or replace function private.prize_json(p_prize public.prizes) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select private.prize_item_json(x.prize, x.ticket_number, x.lottery, x.shipping, x.resale)::jsonb
+    from private.prize_parts(p_prize.id) x
+$$;
+
+-- A showoff from its parts (inlined like private.prize_item_json); is_liked is null without a viewer.
+create or replace function private.showoff_item_json(p_showoff public.showoffs, p_author jsonb, p_lottery jsonb,
+                                                     p_is_liked boolean)
+returns json
+language sql immutable
+set search_path = ''
+as $$
+  select json_build_object(
+    'id', p_showoff.id, 'prize_id', p_showoff.prize_id, 'lottery_id', p_showoff.lottery_id,
+    'content', p_showoff.content, 'images', p_showoff.images, 'likes_count', p_showoff.likes_count,
+    'comments_count', p_showoff.comments_count, 'status', p_showoff.status,
+    'reward_coins', p_showoff.reward_coins, 'created_at', p_showoff.created_at,
+    'reviewed_at', p_showoff.reviewed_at, 'user', p_author, 'lottery', p_lottery, 'is_liked', p_is_liked)
+$$;
+
+-- What private.showoff_item_json needs of a showoff (an inlinable set-returning function, like prize_parts).
+create or replace function private.showoff_parts(p_showoff_id uuid, p_viewer uuid)
+returns table (showoff public.showoffs, author jsonb, lottery jsonb, is_liked boolean)
+language sql stable
+set search_path = ''
+as $$
+  select s,
+         case when u.id is not null then jsonb_build_object('telegram_username', u.telegram_username,
+                                                             'first_name', u.first_name, 'avatar_url', u.avatar_url)
+         end,
+         private.lottery_brief_json(l),
+         case when p_viewer is null then null
+              else exists (select 1 from public.likes k where k.post_id = s.id and k.user_id = p_viewer) end
+    from public.showoffs s
+    join public.lotteries l on l.id = s.lottery_id
+    left join public.prizes p on p.id = s.prize_id
+    left join public.users u on u.id = p.user_id
+   where s.id = p_showoff_id
 $$;
 
 create or replace function private.showoff_json(p_showoff public.showoffs, p_viewer uuid) returns jsonb
 language sql stable
 set search_path = ''
 as $$
-  select jsonb_build_object(
-    'id', p_showoff.id, 'prize_id', p_showoff.prize_id, 'lottery_id', p_showoff.lottery_id,
-    'content', p_showoff.content, 'images', p_showoff.images, 'likes_count', p_showoff.likes_count,
-    'comments_count', p_showoff.comments_count, 'status', p_showoff.status,
-    'reward_coins', p_showoff.reward_coins, 'created_at', p_showoff.created_at,
-    'reviewed_at', p_showoff.reviewed_at,
-    'user', (select jsonb_build_object('telegram_username', u.telegram_username, 'first_name', u.first_name,
-                                       'avatar_url', u.avatar_url)
-               from public.prizes p join public.users u on u.id = p.user_id where p.id = p_showoff.prize_id),
-    'lottery', private.lottery_brief_json(p_showoff.lottery_id),
-    'is_liked', case when p_viewer is null then null
-                     else exists (select 1 from public.likes k
-                                   where k.post_id = p_showoff.id and k.user_id = p_viewer) end)
+  select private.showoff_item_json(x.showoff, x.author, x.lottery, x.is_liked)::jsonb
+    from private.showoff_parts(p_showoff.id, p_viewer) x
 $$;
 
 -- ---------------------------------------------------------------- prizes and shipping
 create or replace function public.get_my_prizes(p_session text, p_status text default null,
                                                 p_limit integer default 50, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -101,13 +156,19 @@ as $$
 declare
   v_user public.users := private.session_user(p_session);
 begin
-  return jsonb_build_object(
-    'items', coalesce((select jsonb_agg(private.prize_json(p) order by p.won_at desc, p.id)
-                         from (select * from public.prizes
-                                where user_id = v_user.id and (p_status is null or status = p_status)
-                                order by won_at desc, id limit p_limit offset p_offset) p), '[]'::jsonb),
-    'total', (select count(*) from public.prizes
-               where user_id = v_user.id and (p_status is null or status = p_status)));
+  return (
+    with matching as not materialized (
+      select p.* from public.prizes p where p.user_id = v_user.id and (p_status is null or p.status = p_status)
+    ),
+    page as (
+      select id, won_at from matching order by won_at desc, id
+       limit private.page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select json_agg(private.prize_item_json(x.prize, x.ticket_number, x.lottery, x.shipping, x.resale)
+                       order by p.won_at desc, p.id)
+         from page p cross join lateral private.prize_parts(p.id) x),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -193,7 +254,7 @@ $$;
 create or replace function public.list_resale_items(p_status text default 'ACTIVE', p_sort text default 'latest',
                                                     p_lottery_id uuid default null,
                                                     p_limit integer default 20, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -201,34 +262,42 @@ as $$
 declare
   v_statuses text[] := case p_status when 'ALL' then array['ACTIVE', 'SOLD'] else array[p_status] end;
 begin
-  return jsonb_build_object(
-    'items', coalesce((
-      -- what a sale paid out is between its two parties, not on the public market
-      select jsonb_agg(private.resale_json(x.r) - 'fee_amount' - 'seller_amount' - 'payment_method'
-                       || jsonb_build_object(
-               'discount_percent', round((1 - (x.r).resale_price / (x.r).original_price) * 100),
-               'seller', jsonb_build_object('telegram_username', u.telegram_username),
-               'lottery', lb.brief,
-               'lotteries', lb.brief,  -- the old frontend's key (built once: it was 21% of the page's time)
-               'ticket', (select jsonb_build_object('id', t.id, 'ticket_number', t.ticket_number)
-                            from public.tickets t where t.id = (x.r).ticket_id),
-               'prize', (select jsonb_build_object('id', p.id, 'prize_name', p.prize_name,
-                                                   'prize_image', p.prize_image, 'prize_value', p.prize_value)
-                           from public.prizes p where p.id = (x.r).prize_id))
-               order by x.ord)
-        from (select r, row_number() over (order by
-                       case when p_sort = 'price_low' then r.resale_price end asc,
-                       case when p_sort = 'price_high' then r.resale_price end desc,
-                       case when p_sort = 'discount' then r.resale_price / r.original_price end asc,
-                       r.created_at desc, r.id) as ord
-                from public.resales r
-               where r.status = any (v_statuses) and (p_lottery_id is null or r.lottery_id = p_lottery_id)
-               order by ord limit p_limit offset p_offset) x
-        join public.prizes sp on sp.id = (x.r).prize_id
-        join public.users u on u.id = sp.user_id
-        cross join lateral (select private.lottery_brief_json((x.r).lottery_id) as brief) lb), '[]'::jsonb),
-    'total', (select count(*) from public.resales r
-               where r.status = any (v_statuses) and (p_lottery_id is null or r.lottery_id = p_lottery_id)));
+  return (
+    with matching as not materialized (
+      select r.* from public.resales r
+       where r.status = any (v_statuses) and (p_lottery_id is null or r.lottery_id = p_lottery_id)
+    ),
+    page as (
+      select m.*, row_number() over (order by
+               case when p_sort = 'price_low' then m.resale_price end asc,
+               case when p_sort = 'price_high' then m.resale_price end desc,
+               case when p_sort = 'discount' then m.resale_price / m.original_price end asc,
+               m.created_at desc, m.id) as ord
+        from matching m
+       order by ord limit private.page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      -- what a sale paid out (fee, seller amount, payment method) is between its two parties, not public
+      (select json_agg(json_build_object(
+                'id', r.id, 'prize_id', r.prize_id, 'lottery_id', r.lottery_id, 'ticket_id', r.ticket_id,
+                'resale_price', r.resale_price, 'original_price', r.original_price, 'status', r.status,
+                'created_at', r.created_at, 'sold_at', r.sold_at, 'cancelled_at', r.cancelled_at,
+                'discount_percent', round((1 - r.resale_price / r.original_price) * 100),
+                'seller', json_build_object('telegram_username', u.telegram_username),
+                'lottery', l.brief,
+                'lotteries', l.brief,  -- the old frontend's key (built once: it was 21% of the page's time)
+                'ticket', case when t.id is not null
+                               then json_build_object('id', t.id, 'ticket_number', t.ticket_number) end,
+                'prize', json_build_object('id', p.id, 'prize_name', p.prize_name, 'prize_image', p.prize_image,
+                                           'prize_value', p.prize_value))
+              order by r.ord)
+         from page r
+         join public.prizes p on p.id = r.prize_id
+         join public.users u on u.id = p.user_id
+         left join public.tickets t on t.id = r.ticket_id
+         join public.lotteries lottery on lottery.id = r.lottery_id
+         cross join lateral (select private.lottery_brief_json(lottery) as brief offset 0) l),  -- built once
+      (select count(*) from matching)));
 end
 $$;
 
@@ -381,7 +450,7 @@ $$;
 -- Public feed of APPROVED showoffs; with a session, each item says whether the caller liked it.
 create or replace function public.list_showoffs(p_session text default null, p_sort text default 'newest',
                                                 p_limit integer default 20, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -389,14 +458,20 @@ as $$
 declare
   v_viewer uuid := case when p_session is null then null else (private.session_user(p_session)).id end;
 begin
-  return jsonb_build_object(
-    'items', coalesce((select jsonb_agg(private.showoff_json(x.s, v_viewer) order by x.ord)
-                         from (select s, row_number() over (order by
-                                        case when p_sort = 'most_liked' then s.likes_count end desc,
-                                        s.created_at desc, s.id) as ord
-                                 from public.showoffs s where s.status = 'APPROVED' and s.hidden_at is null
-                                order by ord limit p_limit offset p_offset) x), '[]'::jsonb),
-    'total', (select count(*) from public.showoffs where status = 'APPROVED' and hidden_at is null));
+  return (
+    with matching as not materialized (
+      select s.* from public.showoffs s where s.status = 'APPROVED' and s.hidden_at is null
+    ),
+    page as (
+      select m.id, row_number() over (order by case when p_sort = 'most_liked' then m.likes_count end desc,
+                                               m.created_at desc, m.id) as ord
+        from matching m
+       order by ord limit private.page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      (select json_agg(private.showoff_item_json(x.showoff, x.author, x.lottery, x.is_liked) order by p.ord)
+         from page p cross join lateral private.showoff_parts(p.id, v_viewer) x),
+      (select count(*) from matching)));
 end
 $$;
 
@@ -432,7 +507,7 @@ $$;
 -- ---------------------------------------------------------------- notifications
 create or replace function public.get_notifications(p_session text, p_unread_only boolean default false,
                                                     p_limit integer default 20, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -440,17 +515,22 @@ as $$
 declare
   v_user public.users := private.session_user(p_session);
 begin
-  return jsonb_build_object(
-    'items', coalesce((select jsonb_agg(jsonb_build_object(
-                          'id', n.id, 'type', n.type, 'title', n.title, 'content', n.content, 'data', n.data,
-                          'related_id', n.related_id, 'related_type', n.related_type, 'is_read', n.is_read,
-                          'read_at', n.read_at, 'created_at', n.created_at) order by n.created_at desc, n.id)
-                         from (select * from public.notifications
-                                where user_id = v_user.id and (not p_unread_only or not is_read)
-                                order by created_at desc, id limit p_limit offset p_offset) n), '[]'::jsonb),
-    'total', (select count(*) from public.notifications
-               where user_id = v_user.id and (not p_unread_only or not is_read)),
-    'unread_count', (select count(*) from public.notifications where user_id = v_user.id and not is_read));
+  return (
+    with matching as not materialized (
+      select n.* from public.notifications n where n.user_id = v_user.id and (not p_unread_only or not n.is_read)
+    ),
+    page as (
+      select * from matching order by created_at desc, id
+       limit private.page_limit(p_limit) offset private.page_offset(p_offset)
+    )
+    select private.page_json(
+      -- row_to_json prints no spaces and names no keys per row: the smallest, fastest item
+      (select json_agg(row_to_json(n) order by n.created_at desc, n.id)
+         from (select id, type, title, content, data, related_id, related_type, is_read, read_at, created_at
+                 from page) n),
+      (select count(*) from matching),
+      jsonb_build_object('unread_count', (select count(*) from public.notifications
+                                           where user_id = v_user.id and not is_read))));
 end
 $$;
 

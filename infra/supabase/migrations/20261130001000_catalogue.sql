@@ -9,13 +9,33 @@
 -- plpgsql rather than sql: PL/pgSQL keeps the plan of this query per connection, a SQL function re-plans it on
 -- every call (~2 ms).
 create or replace function private.lottery_public_items(p_ids uuid[], p_user uuid, p_detail boolean)
-returns jsonb
+returns json
 language plpgsql stable
 set search_path = ''
 as $$
 begin
-  return (select coalesce(jsonb_agg(
-    jsonb_build_object(
+  return (select coalesce(json_agg(
+    case when not p_detail then item.base else private.json_concat(item.base, json_build_object(
+        'details_i18n', l.details_i18n, 'specifications_i18n', l.specifications_i18n,
+        'material_i18n', l.material_i18n, 'draw_commitment', l.draw_commitment,
+        -- from sell-out: the frozen entries root and count every buyer can check their tickets against
+        'entries', private.lottery_entries_json(l.id),
+        'my_ticket_numbers', mine.numbers)) end
+    order by o.ord), '[]'::json)
+    from unnest(p_ids) with ordinality o(id, ord)
+    join public.lotteries l on l.id = o.id
+    left join lateral (
+      select coalesce(nullif(btrim(u.first_name), ''), nullif(btrim(u.telegram_username), ''), 'LuckyMart user')
+        from public.tickets t join public.users u on u.id = t.user_id
+       where t.lottery_id = l.id and t.ticket_number = l.winning_ticket_number and l.status = 'COMPLETED'
+         and t.is_winning  -- a lottery drawn before cutover may name a number its recorded winner did not hold
+    ) w(name) on true
+    left join lateral (
+      select count(*), coalesce(json_agg(t.ticket_number order by t.ticket_number), '[]'::json)
+        from public.tickets t where t.user_id = p_user and t.lottery_id = l.id
+      having p_user is not null
+    ) mine(count, numbers) on true
+    cross join lateral (select json_build_object(
       'id', l.id, 'period', l.period, 'title', l.title, 'title_i18n', l.title_i18n, 'name_i18n', l.name_i18n,
       'description', l.description, 'description_i18n', l.description_i18n,
       'image_url', coalesce(l.image_url, l.image_urls ->> 0), 'image_urls', l.image_urls,
@@ -27,36 +47,16 @@ begin
       'unlimited_purchase', l.unlimited_purchase,
       'start_time', l.start_time, 'end_time', l.end_time, 'draw_time', l.draw_time, 'status', l.status,
       'commitment_hash', l.draw_commitment ->> 'seed_commitment',
-      'result', case when l.status = 'COMPLETED' then jsonb_build_object(
+      'result', case when l.status = 'COMPLETED' then json_build_object(
           'winning_ticket_number', l.winning_ticket_number,
           'winner_display_name', left(w.name, 1) || '***' || case when length(w.name) > 2 then right(w.name, 1)
                                                                   else '' end,
           'drawn_at', l.actual_draw_time,
-          'verify', jsonb_build_object('function', 'verify-draw', 'lottery_id', l.id,
-                                       'path', '/functions/v1/verify-draw?lottery_id=' || l.id,
-                                       'page', '/verify/?lottery=' || l.id,
-                                       'tool', 'scripts/verify_draw.py')) end,
-      'my_ticket_count', mine.count)
-    || case when not p_detail then '{}'::jsonb else jsonb_build_object(
-        'details_i18n', l.details_i18n, 'specifications_i18n', l.specifications_i18n,
-        'material_i18n', l.material_i18n, 'draw_commitment', l.draw_commitment,
-        -- from sell-out: the frozen entries root and count every buyer can check their tickets against
-        'entries', private.lottery_entries_json(l.id),
-        'my_ticket_numbers', mine.numbers) end
-    order by o.ord), '[]'::jsonb)
-    from unnest(p_ids) with ordinality o(id, ord)
-    join public.lotteries l on l.id = o.id
-    left join lateral (
-      select coalesce(nullif(btrim(u.first_name), ''), nullif(btrim(u.telegram_username), ''), 'LuckyMart user')
-        from public.tickets t join public.users u on u.id = t.user_id
-       where t.lottery_id = l.id and t.ticket_number = l.winning_ticket_number and l.status = 'COMPLETED'
-         and t.is_winning  -- a lottery drawn before cutover may name a number its recorded winner did not hold
-    ) w(name) on true
-    left join lateral (
-      select count(*), coalesce(jsonb_agg(t.ticket_number order by t.ticket_number), '[]'::jsonb)
-        from public.tickets t where t.user_id = p_user and t.lottery_id = l.id
-      having p_user is not null
-    ) mine(count, numbers) on true);
+          'verify', json_build_object('function', 'verify-draw', 'lottery_id', l.id,
+                                      'path', '/functions/v1/verify-draw?lottery_id=' || l.id,
+                                      'page', '/verify/?lottery=' || l.id,
+                                      'tool', 'scripts/verify_draw.py')) end,
+      'my_ticket_count', mine.count)) item(base));
 end
 $$;
 
@@ -65,7 +65,7 @@ $$;
 create or replace function public.list_lotteries(p_session text default null, p_status text default 'ALL',
                                                  p_sort text default 'start_time',
                                                  p_limit integer default 20, p_offset integer default 0)
-returns jsonb
+returns json
 language plpgsql stable
 security definer
 set search_path = ''
@@ -81,7 +81,7 @@ begin
     perform private.fail('VALIDATION_ERROR', 'status must be ACTIVE, SOLD_OUT, COMPLETED, UPCOMING or ALL', 400);
   end if;
   return (
-    with matching as (
+    with matching as not materialized (
       select l.id, l.created_at, l.end_time, l.ticket_price, l.sold_tickets, l.total_tickets, l.start_time
         from public.lotteries l where l.status = any (v_statuses)
     ),
@@ -102,14 +102,14 @@ begin
 end
 $$;
 
-create or replace function public.get_lottery(p_lottery_id uuid, p_session text default null) returns jsonb
+create or replace function public.get_lottery(p_lottery_id uuid, p_session text default null) returns json
 language plpgsql stable
 security definer
 set search_path = ''
 as $$
 declare
   v_user uuid := case when p_session is null then null else (private.session_user(p_session)).id end;
-  v_item jsonb;
+  v_item json;
 begin
   if exists (select 1 from public.lotteries
               where id = p_lottery_id and status in ('UPCOMING', 'ACTIVE', 'SOLD_OUT', 'DRAWING', 'COMPLETED')) then
