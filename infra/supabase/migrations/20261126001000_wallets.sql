@@ -41,17 +41,21 @@ as $$
               else p_user.first_deposit_bonus_status end
 $$;
 
+-- plpgsql: keeps its plan for the session (see private.config)
 create or replace function private.first_deposit_bonus_json(p_user public.users) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select jsonb_build_object(
+begin
+  return jsonb_build_object(
     'status', private.first_deposit_bonus_status(p_user),
     'amount', p_user.first_deposit_bonus_amount,
     'expire_at', p_user.first_deposit_bonus_expire_at,
     'activated_at', p_user.first_deposit_bonus_activated_at,
     'invited_users', (select count(*) from public.users u where u.referred_by_id = p_user.id),
-    'required_invites', (private.config('first_deposit_bonus') ->> 'min_invites')::integer)
+    'required_invites', (select (c.value ->> 'min_invites')::integer from public.system_config c
+                          where c.key = 'first_deposit_bonus'));
+end
 $$;
 
 create or replace function private.deposit_json(p_deposit public.deposits) returns jsonb
@@ -142,9 +146,11 @@ as $$
 declare
   v_user public.users := private.session_user(p_session);
 begin
+  -- matching carries only the sort key (it is materialised whole for the count): the page's 20 rows are read
+  -- back by id. With every column in it, a user with 200 ledger rows cost ~40% more SQL time.
   return (
     with matching as (
-      select t.*, w.type as wallet_type, w.currency
+      select t.id, t.created_at, w.type as wallet_type, w.currency
         from public.wallet_transactions t
         join public.wallets w on w.id = t.wallet_id
        where w.user_id = v_user.id and (p_wallet_type is null or w.type = p_wallet_type)
@@ -155,14 +161,14 @@ begin
     )
     select private.page_json(
       (select jsonb_agg(jsonb_build_object(
-                'id', m.id, 'wallet_id', m.wallet_id, 'wallet_type', m.wallet_type, 'currency', m.currency,
+                'id', m.id, 'wallet_id', m.wallet_id, 'wallet_type', p.wallet_type, 'currency', p.currency,
                 'type', m.type, 'amount', m.amount, 'balance_before', m.balance_before,
                 'balance_after', m.balance_after, 'frozen_delta', m.frozen_delta, 'status', m.status,
                 'description', m.description, 'reference_type', m.reference_type,
                 'reference_id', m.reference_id, 'related_order_id', m.related_order_id,
                 'related_lottery_id', m.related_lottery_id, 'created_at', m.created_at)
-              order by m.created_at desc, m.id)
-         from page m),
+              order by p.created_at desc, p.id)
+         from page p join public.wallet_transactions m on m.id = p.id),
       (select count(*) from matching)));
 end
 $$;
@@ -200,6 +206,8 @@ declare
   v_rate      numeric := (private.config('exchange_rate'))::text::numeric;
   v_converted numeric(18, 2);
   v_id        uuid := gen_random_uuid();
+  v_source_id uuid;
+  v_target_id uuid;
   v_source    public.wallets;
   v_target    public.wallets;
   v_result    jsonb;
@@ -215,12 +223,15 @@ begin
   end if;
   -- Both wallets locked in id order first, as every multi-wallet change does (lottery_cancel, purchase_resale,
   -- process_commissions): locking BALANCE then LUCKY_COIN could deadlock against a refund holding them the other way.
-  perform 1 from public.wallets where user_id = v_user.id and type in ('BALANCE', 'LUCKY_COIN') and currency = 'TJS'
-   order by id for update;
-  v_source := private.wallet_apply(private.wallet_id(v_user.id, 'BALANCE'), -p_amount, 'EXCHANGE_OUT',
-                                   'exchange', v_id, 'Exchange to LUCKY_COIN');
-  v_target := private.wallet_apply(private.wallet_id(v_user.id, 'LUCKY_COIN'), v_converted, 'EXCHANGE_IN',
-                                   'exchange', v_id, 'Exchange from BALANCE');
+  -- The same statement finds both wallet ids (no separate lookups).
+  select (array_agg(w.id) filter (where w.type = 'BALANCE'))[1],
+         (array_agg(w.id) filter (where w.type = 'LUCKY_COIN'))[1]
+    into v_source_id, v_target_id
+    from (select id, type from public.wallets
+           where user_id = v_user.id and type in ('BALANCE', 'LUCKY_COIN') and currency = 'TJS'
+           order by id for update) w;
+  v_source := private.wallet_apply(v_source_id, -p_amount, 'EXCHANGE_OUT', 'exchange', v_id, 'Exchange to LUCKY_COIN');
+  v_target := private.wallet_apply(v_target_id, v_converted, 'EXCHANGE_IN', 'exchange', v_id, 'Exchange from BALANCE');
   insert into public.exchange_records
     (id, user_id, amount, currency, exchange_rate, converted_amount, source_wallet_id, target_wallet_id,
      source_balance_before, source_balance_after, target_balance_before, target_balance_after)
