@@ -228,9 +228,9 @@ declare
   v_heights   integer[];
   v_sold_out  boolean;
   v_referrer  uuid;
-  v_tickets   jsonb;
-  v_numbers   jsonb;
-  v_codes     jsonb;
+  v_tickets   jsonb := '[]';
+  v_numbers   jsonb := '[]';
+  v_codes     jsonb := '[]';
   v_queued    boolean := false;
 begin
   v_previous := private.idempotency_begin(v_user.id, 'lottery-purchase', p_idempotency_key, p_request_hash);
@@ -285,13 +285,19 @@ begin
   v_wallet := private.wallet_apply(v_wallet_id, -v_amount, 'LOTTERY_PURCHASE', 'order', v_order.id,
                                    'lottery tickets ' || v_order.order_number, 0, v_order.id, p_lottery_id);
   v_buyer_ref := private.buyer_ref(p_pepper, p_lottery_id, v_user.id);
+  -- the commission outbox row commits with the order (issue 5); the Lambda publishes it after commit. Written
+  -- before the hot row is locked: nothing in it depends on the ticket numbers.
+  if v_referrer is not null then
+    v_queued := private.enqueue_commission(v_order.id);
+  end if;
   -- Statements that depend on p_quantity through generate_series are planned again on every call (their custom
   -- plan always looks cheaper than the generic one): the ids and the response arrays are built without them.
   for i in 1 .. p_quantity loop
     v_ids := v_ids || gen_random_uuid();
   end loop;
 
-  -- The hot row, locked last: claim seq range (sold+1 .. sold+quantity) and close the sale at the last ticket.
+  -- The hot row, locked last: from here to the commit only what needs the ticket numbers. Claim seq range
+  -- (sold+1 .. sold+quantity) and close the sale at the last ticket.
   update public.lotteries
      set sold_tickets = sold_tickets + p_quantity,
          status = case when sold_tickets + p_quantity = total_tickets then 'SOLD_OUT' else 'ACTIVE' end,
@@ -335,6 +341,11 @@ begin
     select r.p_hashes, r.p_heights into v_hashes, v_heights
       from private.merkle_append(v_hashes, v_heights,
                                  format('%s:%s:%s', v_first + i - 1, v_ids[i], v_buyer_ref)) r;
+    -- the response's ticket lists, in seq order
+    v_tickets := v_tickets || jsonb_build_object('seq', v_first + i - 1, 'ticket_number', 1000000 + v_first + i - 1,
+                                                 'ticket_id', v_ids[i]);
+    v_numbers := v_numbers || to_jsonb(1000000 + v_first + i - 1);
+    v_codes := v_codes || to_jsonb((1000000 + v_first + i - 1)::text);
   end loop;
   update public.draw_commitments
      set merkle_frontier = v_hashes, merkle_heights = v_heights, entries_count = v_sold,
@@ -345,16 +356,6 @@ begin
     raise exception 'merkle frontier out of step for lottery %', p_lottery_id;
   end if;
 
-  -- the commission outbox row commits with the order (issue 5); the Lambda publishes it after commit
-  if v_referrer is not null then
-    v_queued := private.enqueue_commission(v_order.id);
-  end if;
-  select jsonb_agg(jsonb_build_object('seq', v_first + t.n - 1, 'ticket_number', 1000000 + v_first + t.n - 1,
-                                      'ticket_id', t.id) order by t.n),
-         jsonb_agg(1000000 + v_first + t.n - 1 order by t.n),
-         jsonb_agg((1000000 + v_first + t.n - 1)::text order by t.n)
-    into v_tickets, v_numbers, v_codes
-    from unnest(v_ids) with ordinality as t (id, n);
   return private.idempotency_finish(v_user.id, 'lottery-purchase', p_idempotency_key, jsonb_build_object(
     -- what the handler signs into the buyer's receipt (issue 18, docs/fairness.md)
     'receipt', jsonb_build_object(
