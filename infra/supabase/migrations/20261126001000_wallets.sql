@@ -221,17 +221,24 @@ begin
   if v_converted <= 0 then
     perform private.fail('VALIDATION_ERROR', 'amount is too small to exchange', 400);
   end if;
-  -- Both wallets locked in id order first, as every multi-wallet change does (lottery_cancel, purchase_resale,
-  -- process_commissions): locking BALANCE then LUCKY_COIN could deadlock against a refund holding them the other way.
-  -- The same statement finds both wallet ids (no separate lookups).
   select (array_agg(w.id) filter (where w.type = 'BALANCE'))[1],
          (array_agg(w.id) filter (where w.type = 'LUCKY_COIN'))[1]
     into v_source_id, v_target_id
-    from (select id, type from public.wallets
-           where user_id = v_user.id and type in ('BALANCE', 'LUCKY_COIN') and currency = 'TJS'
-           order by id for update) w;
-  v_source := private.wallet_apply(v_source_id, -p_amount, 'EXCHANGE_OUT', 'exchange', v_id, 'Exchange to LUCKY_COIN');
-  v_target := private.wallet_apply(v_target_id, v_converted, 'EXCHANGE_IN', 'exchange', v_id, 'Exchange from BALANCE');
+    from public.wallets w
+   where w.user_id = v_user.id and w.type in ('BALANCE', 'LUCKY_COIN') and w.currency = 'TJS';
+  -- Both wallets change (and so are locked) in id order, as every multi-wallet change locks them (lottery_cancel,
+  -- purchase_resale, process_commissions): BALANCE then LUCKY_COIN could deadlock against a refund holding them
+  -- the other way. The UPDATEs take the locks themselves: no separate SELECT ... FOR UPDATE first.
+  if v_source_id < v_target_id then
+    v_source := private.wallet_apply(v_source_id, -p_amount, 'EXCHANGE_OUT', 'exchange', v_id,
+                                     'Exchange to LUCKY_COIN');
+  end if;
+  v_target := private.wallet_apply(v_target_id, v_converted, 'EXCHANGE_IN', 'exchange', v_id,
+                                   'Exchange from BALANCE');
+  if v_source_id is null or v_source_id > v_target_id then
+    v_source := private.wallet_apply(v_source_id, -p_amount, 'EXCHANGE_OUT', 'exchange', v_id,
+                                     'Exchange to LUCKY_COIN');
+  end if;
   insert into public.exchange_records
     (id, user_id, amount, currency, exchange_rate, converted_amount, source_wallet_id, target_wallet_id,
      source_balance_before, source_balance_after, target_balance_before, target_balance_after)
