@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import statistics
 
-from bench.common import install_noop_rpc, summary
-from bench.handler_ratios import interleaved
+from bench.common import install_noop_rpc, interleaved, summary
 from infra.local.stack import private_stack
 from tests.support import invoke, sign_in
 

@@ -17,10 +17,18 @@ begin
 end
 $$;
 
+-- plpgsql, not sql (performance, issue 17): a SQL function whose body reads a table cannot be inlined, and on
+-- PostgreSQL 15 its body is parsed and planned again in every transaction that calls it (~15-50 us per call,
+-- pg_stat_statements track_planning); a plpgsql function keeps its plan for the session. The same holds for
+-- private.wallet_id, private.wallets_json and private.first_deposit_bonus_json.
 create or replace function private.config(p_key text) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
-as $$ select value from public.system_config where key = p_key $$;
+as $$
+begin
+  return (select value from public.system_config where key = p_key);
+end
+$$;
 
 -- Which database role may execute a public function, by a rule that also classes functions added later:
 --   admin_*                                   -> luckymart_admin  (admin Lambdas, IAM invoke + admin token)
@@ -242,19 +250,21 @@ as $$
 declare
   v_wallet public.wallets;
 begin
-  begin
-    update public.wallets
-       set balance = balance + p_amount,
-           frozen_balance = frozen_balance + p_frozen_delta,
-           total_deposits = total_deposits + case when p_type = 'DEPOSIT' then p_amount else 0 end,
-           total_withdrawals = total_withdrawals + case when p_type = 'WITHDRAWAL' then -p_frozen_delta else 0 end,
-           version = version + 1
-     where id = p_wallet_id
-    returning * into v_wallet;
-  exception when check_violation then
-    perform private.fail('INSUFFICIENT_BALANCE', 'the wallet balance is too low for this operation', 409);
-  end;
+  -- The WHERE clause refuses an overdraft (re-checked on the latest row version after a lock wait), so no
+  -- exception block: that would open a subtransaction on every money movement. wallets_non_negative still
+  -- guards the row; a null amount falls through to the NOT NULL constraints as before.
+  update public.wallets
+     set balance = balance + p_amount,
+         frozen_balance = frozen_balance + p_frozen_delta,
+         total_deposits = total_deposits + case when p_type = 'DEPOSIT' then p_amount else 0 end,
+         total_withdrawals = total_withdrawals + case when p_type = 'WITHDRAWAL' then -p_frozen_delta else 0 end,
+         version = version + 1
+   where id = p_wallet_id and (balance + p_amount >= 0 and frozen_balance + p_frozen_delta >= 0) is not false
+  returning * into v_wallet;
   if not found then
+    if exists (select 1 from public.wallets where id = p_wallet_id) then
+      perform private.fail('INSUFFICIENT_BALANCE', 'the wallet balance is too low for this operation', 409);
+    end if;
     perform private.fail('NOT_FOUND', 'wallet not found', 404);
   end if;
   insert into public.wallet_transactions
@@ -268,9 +278,13 @@ end
 $$;
 
 create or replace function private.wallet_id(p_user uuid, p_type text, p_currency text default 'TJS') returns uuid
-language sql stable
+language plpgsql stable
 set search_path = ''
-as $$ select id from public.wallets where user_id = p_user and type = p_type and currency = p_currency $$;
+as $$
+begin
+  return (select id from public.wallets where user_id = p_user and type = p_type and currency = p_currency);
+end
+$$;
 
 create or replace function private.notify(p_user uuid, p_type text, p_title text, p_content text,
                                           p_data jsonb default '{}'::jsonb, p_related_id uuid default null,
@@ -312,15 +326,18 @@ as $$
 $$;
 
 create or replace function private.wallets_json(p_user uuid) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select coalesce(jsonb_agg(jsonb_build_object(
-           'id', w.id, 'type', w.type, 'currency', w.currency, 'balance', w.balance,
-           'frozen_balance', w.frozen_balance, 'total_deposits', w.total_deposits,
-           'total_withdrawals', w.total_withdrawals, 'version', w.version)
-         order by array_position(array['BALANCE', 'LUCKY_COIN', 'BONUS'], w.type), w.currency), '[]'::jsonb)
-    from public.wallets w where w.user_id = p_user
+begin
+  return (
+    select coalesce(jsonb_agg(jsonb_build_object(
+             'id', w.id, 'type', w.type, 'currency', w.currency, 'balance', w.balance,
+             'frozen_balance', w.frozen_balance, 'total_deposits', w.total_deposits,
+             'total_withdrawals', w.total_withdrawals, 'version', w.version)
+           order by array_position(array['BALANCE', 'LUCKY_COIN', 'BONUS'], w.type), w.currency), '[]'::jsonb)
+      from public.wallets w where w.user_id = p_user);
+end
 $$;
 
 -- ---------------------------------------------------------------- referral codes

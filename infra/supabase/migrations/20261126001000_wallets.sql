@@ -41,17 +41,21 @@ as $$
               else p_user.first_deposit_bonus_status end
 $$;
 
+-- plpgsql: keeps its plan for the session (see private.config)
 create or replace function private.first_deposit_bonus_json(p_user public.users) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select jsonb_build_object(
+begin
+  return jsonb_build_object(
     'status', private.first_deposit_bonus_status(p_user),
     'amount', p_user.first_deposit_bonus_amount,
     'expire_at', p_user.first_deposit_bonus_expire_at,
     'activated_at', p_user.first_deposit_bonus_activated_at,
     'invited_users', (select count(*) from public.users u where u.referred_by_id = p_user.id),
-    'required_invites', (private.config('first_deposit_bonus') ->> 'min_invites')::integer)
+    'required_invites', (select (c.value ->> 'min_invites')::integer from public.system_config c
+                          where c.key = 'first_deposit_bonus'));
+end
 $$;
 
 create or replace function private.deposit_json(p_deposit public.deposits) returns jsonb
@@ -196,6 +200,8 @@ declare
   v_rate      numeric := (private.config('exchange_rate'))::text::numeric;
   v_converted numeric(18, 2);
   v_id        uuid := gen_random_uuid();
+  v_source_id uuid;
+  v_target_id uuid;
   v_source    public.wallets;
   v_target    public.wallets;
   v_result    jsonb;
@@ -209,14 +215,24 @@ begin
   if v_converted <= 0 then
     perform private.fail('VALIDATION_ERROR', 'amount is too small to exchange', 400);
   end if;
-  -- Both wallets locked in id order first, as every multi-wallet change does (lottery_cancel, purchase_resale,
-  -- process_commissions): locking BALANCE then LUCKY_COIN could deadlock against a refund holding them the other way.
-  perform 1 from public.wallets where user_id = v_user.id and type in ('BALANCE', 'LUCKY_COIN') and currency = 'TJS'
-   order by id for update;
-  v_source := private.wallet_apply(private.wallet_id(v_user.id, 'BALANCE'), -p_amount, 'EXCHANGE_OUT',
-                                   'exchange', v_id, 'Exchange to LUCKY_COIN');
-  v_target := private.wallet_apply(private.wallet_id(v_user.id, 'LUCKY_COIN'), v_converted, 'EXCHANGE_IN',
-                                   'exchange', v_id, 'Exchange from BALANCE');
+  select (array_agg(w.id) filter (where w.type = 'BALANCE'))[1],
+         (array_agg(w.id) filter (where w.type = 'LUCKY_COIN'))[1]
+    into v_source_id, v_target_id
+    from public.wallets w
+   where w.user_id = v_user.id and w.type in ('BALANCE', 'LUCKY_COIN') and w.currency = 'TJS';
+  -- Both wallets change (and so are locked) in id order, as every multi-wallet change locks them (lottery_cancel,
+  -- purchase_resale, process_commissions): BALANCE then LUCKY_COIN could deadlock against a refund holding them
+  -- the other way. The UPDATEs take the locks themselves: no separate SELECT ... FOR UPDATE first.
+  if v_source_id < v_target_id then
+    v_source := private.wallet_apply(v_source_id, -p_amount, 'EXCHANGE_OUT', 'exchange', v_id,
+                                     'Exchange to LUCKY_COIN');
+  end if;
+  v_target := private.wallet_apply(v_target_id, v_converted, 'EXCHANGE_IN', 'exchange', v_id,
+                                   'Exchange from BALANCE');
+  if v_source_id is null or v_source_id > v_target_id then
+    v_source := private.wallet_apply(v_source_id, -p_amount, 'EXCHANGE_OUT', 'exchange', v_id,
+                                     'Exchange to LUCKY_COIN');
+  end if;
   insert into public.exchange_records
     (id, user_id, amount, currency, exchange_rate, converted_amount, source_wallet_id, target_wallet_id,
      source_balance_before, source_balance_after, target_balance_before, target_balance_after)

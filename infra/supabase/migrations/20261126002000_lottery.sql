@@ -220,13 +220,18 @@ declare
   v_wallet    public.wallets;
   v_order     public.orders;
   v_buyer_ref text;
-  v_ids       uuid[];
+  v_ids       uuid[] := '{}';
   v_sold      integer;
   v_first     integer;
   v_commit    public.draw_commitments;
   v_hashes    bytea[];
   v_heights   integer[];
   v_sold_out  boolean;
+  v_referrer  uuid;
+  v_tickets   jsonb := '[]';
+  v_numbers   jsonb := '[]';
+  v_codes     jsonb := '[]';
+  v_queued    boolean := false;
 begin
   v_previous := private.idempotency_begin(v_user.id, 'lottery-purchase', p_idempotency_key, p_request_hash);
   if v_previous is not null then
@@ -251,8 +256,10 @@ begin
   end if;
   v_amount := v_lottery.ticket_price * p_quantity;
 
-  -- Locks the buyer's own row: serialises one user's purchases, so max_per_user holds under concurrency.
-  update public.users set total_spent = total_spent + v_amount, last_active_at = now() where id = v_user.id;
+  -- Locks the buyer's own row: serialises one user's purchases, so max_per_user holds under concurrency. Its
+  -- referrer, read under that lock, decides whether the order needs a commission outbox row.
+  update public.users set total_spent = total_spent + v_amount, last_active_at = now() where id = v_user.id
+  returning referred_by_id into v_referrer;
   if not v_lottery.unlimited_purchase and v_lottery.max_per_user is not null then
     select count(*) into v_owned from public.tickets
      where lottery_id = p_lottery_id and user_id = v_user.id and status = 'ACTIVE';
@@ -278,9 +285,19 @@ begin
   v_wallet := private.wallet_apply(v_wallet_id, -v_amount, 'LOTTERY_PURCHASE', 'order', v_order.id,
                                    'lottery tickets ' || v_order.order_number, 0, v_order.id, p_lottery_id);
   v_buyer_ref := private.buyer_ref(p_pepper, p_lottery_id, v_user.id);
-  v_ids := array(select gen_random_uuid() from generate_series(1, p_quantity));
+  -- the commission outbox row commits with the order (issue 5); the Lambda publishes it after commit. Written
+  -- before the hot row is locked: nothing in it depends on the ticket numbers.
+  if v_referrer is not null then
+    v_queued := private.enqueue_commission(v_order.id);
+  end if;
+  -- Statements that depend on p_quantity through generate_series are planned again on every call (their custom
+  -- plan always looks cheaper than the generic one): the ids and the response arrays are built without them.
+  for i in 1 .. p_quantity loop
+    v_ids := v_ids || gen_random_uuid();
+  end loop;
 
-  -- The hot row, locked last: claim seq range (sold+1 .. sold+quantity) and close the sale at the last ticket.
+  -- The hot row, locked last: from here to the commit only what needs the ticket numbers. Claim seq range
+  -- (sold+1 .. sold+quantity) and close the sale at the last ticket.
   update public.lotteries
      set sold_tickets = sold_tickets + p_quantity,
          status = case when sold_tickets + p_quantity = total_tickets then 'SOLD_OUT' else 'ACTIVE' end,
@@ -312,8 +329,9 @@ begin
   select t.id, p_lottery_id, v_user.id, v_order.id, v_first + t.n - 1, 1000000 + v_first + t.n - 1, v_buyer_ref
     from unnest(v_ids) with ordinality as t (id, n);
 
-  -- Uncontended: the lottery row lock above already serialises every writer of this row.
-  select * into v_commit from public.draw_commitments where lottery_id = p_lottery_id for update;
+  -- No row lock of its own: the lottery row lock above already serialises the purchases, and the UPDATE below
+  -- only applies to the frontier this read saw (entries_count), so nothing can slip in between.
+  select * into v_commit from public.draw_commitments where lottery_id = p_lottery_id;
   if v_commit.entries_count <> v_first - 1 then
     raise exception 'merkle frontier out of step for lottery %', p_lottery_id;
   end if;
@@ -323,28 +341,33 @@ begin
     select r.p_hashes, r.p_heights into v_hashes, v_heights
       from private.merkle_append(v_hashes, v_heights,
                                  format('%s:%s:%s', v_first + i - 1, v_ids[i], v_buyer_ref)) r;
+    -- the response's ticket lists, in seq order
+    v_tickets := v_tickets || jsonb_build_object('seq', v_first + i - 1, 'ticket_number', 1000000 + v_first + i - 1,
+                                                 'ticket_id', v_ids[i]);
+    v_numbers := v_numbers || to_jsonb(1000000 + v_first + i - 1);
+    v_codes := v_codes || to_jsonb((1000000 + v_first + i - 1)::text);
   end loop;
   update public.draw_commitments
      set merkle_frontier = v_hashes, merkle_heights = v_heights, entries_count = v_sold,
          entries_root = case when v_sold_out then private.merkle_root(v_hashes) end,
          frozen_at = case when v_sold_out then now() end
-   where lottery_id = p_lottery_id;
+   where lottery_id = p_lottery_id and entries_count = v_first - 1;
+  if not found then
+    raise exception 'merkle frontier out of step for lottery %', p_lottery_id;
+  end if;
 
   return private.idempotency_finish(v_user.id, 'lottery-purchase', p_idempotency_key, jsonb_build_object(
     -- what the handler signs into the buyer's receipt (issue 18, docs/fairness.md)
     'receipt', jsonb_build_object(
       'lottery_id', p_lottery_id, 'commitment', v_lottery.draw_commitment, 'buyer_ref', v_buyer_ref,
-      'tickets', (select jsonb_agg(jsonb_build_object('seq', v_first + t.n - 1, 'ticket_number',
-                                                      1000000 + v_first + t.n - 1, 'ticket_id', t.id) order by t.n)
-                    from unnest(v_ids) with ordinality as t (id, n))),
+      'tickets', v_tickets),
     'order', private.order_json(v_order),
-    'ticket_numbers', to_jsonb(array(select 1000000 + s from generate_series(v_first, v_sold) s)),
-    'participation_codes', to_jsonb(array(select (1000000 + s)::text from generate_series(v_first, v_sold) s)),
+    'ticket_numbers', v_numbers,
+    'participation_codes', v_codes,
     'remaining_balance', v_wallet.balance,
     'wallet_type', p_payment_method,
     'is_sold_out', v_sold_out,
-    -- the commission outbox row commits with the order (issue 5); the Lambda publishes it after commit
-    'commission_queued', private.enqueue_commission(v_order.id)));
+    'commission_queued', v_queued));
 end
 $$;
 

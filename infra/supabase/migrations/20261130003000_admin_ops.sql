@@ -819,7 +819,9 @@ create index if not exists users_search_trgm_idx on public.users using gin (
   private.user_search_text(telegram_id, telegram_username, first_name, last_name, referral_code, phone_number)
   extensions.gin_trgm_ops);
 create index if not exists users_created_idx on public.users (created_at desc, id desc);
-create index if not exists users_spend_idx on public.users (total_spent desc, id desc);
+-- No index on total_spent (performance, issue 17): every purchase updates its buyer's total_spent, and an index
+-- on it made that UPDATE a non-HOT one, a new entry in every index of users (the trigram GIN one included) per
+-- purchase. The "spend" order below (NULLS LAST, then created_at) could not use such an index anyway.
 
 create or replace function public.admin_search_users(p_admin text, p_request jsonb, p_q text,
                                                      p_limit integer default 50, p_offset integer default 0)

@@ -97,8 +97,9 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_config jsonb := private.config('rate_limits') -> p_bucket;
+  v_config jsonb;
 begin
+  select c.value -> p_bucket into v_config from public.system_config c where c.key = 'rate_limits';
   if v_config is not null then
     perform private.rate_limit(p_bucket, p_key, (v_config ->> 'limit')::integer,
                                (v_config ->> 'window_seconds')::integer);
