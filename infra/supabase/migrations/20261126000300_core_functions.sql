@@ -135,8 +135,10 @@ language sql immutable
 set search_path = ''
 as $$ select greatest(coalesce(p_offset, 0), 0) $$;
 
+-- stable, not immutable: json(b)_build_object is stable, and a function declared more strictly than its body is
+-- never inlined (it would be planned on every list call).
 create or replace function private.page_json(p_items jsonb, p_total bigint) returns jsonb
-language sql immutable
+language sql stable
 set search_path = ''
 as $$ select jsonb_build_object('items', coalesce(p_items, '[]'::jsonb), 'total', coalesce(p_total, 0)) $$;
 
@@ -150,7 +152,7 @@ as $$ select (left(p_left::text, -1) || ',' || substr(p_right::text, 2))::json $
 -- The json page; p_extra (a non-empty object) adds top-level keys after "total".
 create or replace function private.page_json(p_items json, p_total bigint, p_extra jsonb default null)
 returns json
-language sql immutable
+language sql stable
 set search_path = ''
 as $$
   select case when p_extra is null
