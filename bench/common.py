@@ -53,6 +53,17 @@ def interleaved(
     return measured, floors
 
 
+def raise_rate_limits(database_url: str) -> None:
+    """Every per-user and per-IP limit raised out of a benchmark's way, not removed: each request still pays for
+    its rate-limit counter, as in production. Sessions per user too (benchmarks sign in many times)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "update system_config set value = (select jsonb_object_agg(bucket, rule || '{\"limit\": 1000000}') "
+            "from jsonb_each(value) as b (bucket, rule)) where key = 'rate_limits'"
+        )
+        conn.execute("update system_config set value = '{\"max_active_per_user\": 100}' where key = 'sessions'")
+
+
 def install_noop_rpc(stack: Stack) -> None:
     """A no-op SQL function, only in the benchmark's throwaway stack: the floor for any one-RPC request."""
     with psycopg.connect(stack.database_url, autocommit=True) as conn:

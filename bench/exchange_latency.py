@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import psycopg
 
-from bench.common import bare_rpc_ms, install_noop_rpc, summary, timed
+from bench.common import bare_rpc_ms, install_noop_rpc, raise_rate_limits, summary, timed
 from infra.local.stack import private_stack
 from luckymart import db
 from luckymart.sessions import hash_token
@@ -21,6 +21,7 @@ RUNS = 1000
 def main() -> None:
     with private_stack() as stack:
         install_noop_rpc(stack)
+        raise_rate_limits(stack.database_url)
         session = sign_in()
         with psycopg.connect(stack.database_url, autocommit=True) as pg:
             credit(pg, session.user["id"], "1000000")

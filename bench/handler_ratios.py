@@ -29,6 +29,7 @@ from bench.common import (
     interleaved,
     page_floor_call,
     percentile,
+    raise_rate_limits,
 )
 from infra.local.aws import local_aws
 from infra.local.stack import private_stack
@@ -106,12 +107,7 @@ def main() -> None:
         pg.execute("select pg_reload_conf()")
         pg.execute(PURCHASE_FLOOR)
         pg.execute("notify pgrst, 'reload schema'")
-        # ~1,000 writes of one user within a minute: raise the per-user write limit rather than remove it, so every
-        # write still pays for its rate-limit counter
-        pg.execute(
-            "update system_config set value = jsonb_set(value, '{write}', "
-            """'{"limit": 1000000000, "window_seconds": 60}') where key = 'rate_limits'"""
-        )
+        raise_rate_limits(stack.database_url)  # ~1,000 writes of one user within a minute
         referrer = sign_in(username="bench_referrer")
         user = sign_in(username="bench_user", start_param=f"ref_{referrer.user['referral_code']}")
         fund_wallet(pg, user.user["id"], "1000000")

@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 
+from bench.common import raise_rate_limits
 from infra.local.stack import private_stack
 from tests.support import sign_in
 from tests.support_lottery import create_lottery, fund
@@ -64,8 +65,7 @@ def rate(database_url: str, sessions: list[str], lottery_id: str, processes: int
 def main() -> None:
     with private_stack() as stack, psycopg.connect(stack.database_url, autocommit=True) as pg:
         users = [sign_in() for _ in range(max(PROCESSES))]
-        # measure the lottery row, not the per-user write limiter (no bucket: no limit)
-        pg.execute("update system_config set value = '{}'::jsonb where key = 'rate_limits'")
+        raise_rate_limits(stack.database_url)
         for user in users:
             fund(pg, user.user["id"], "1000000")
         sessions = [hashlib.sha256(user.token.encode()).hexdigest() for user in users]

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import psycopg
 
-from bench.common import bare_rpc_ms, install_noop_rpc, summary, timed
+from bench.common import bare_rpc_ms, install_noop_rpc, raise_rate_limits, summary, timed
 from infra.local.stack import private_stack
 from tests.support import invoke, sign_in
 from tests.support_prizes import approved_showoff, fund, win_prize
@@ -19,6 +19,7 @@ MARKET_PAGE = 50
 
 def main() -> None:
     with private_stack() as stack, psycopg.connect(stack.database_url, autocommit=True) as pg:
+        raise_rate_limits(stack.database_url)
         install_noop_rpc(stack)
         seller, buyer = sign_in(username="bench_seller"), sign_in(username="bench_buyer")
         prizes = [win_prize(pg, seller, total_tickets=2)["prize_id"] for _ in range(RUNS + 20)]

@@ -7,7 +7,6 @@ timing and fewer runs."""
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import statistics
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from bench.common import install_noop_rpc, interleaved, percentile, timed
+from bench.common import install_noop_rpc, interleaved, percentile, raise_rate_limits, timed
 from infra.local.aws import local_aws
 from infra.local.s3 import local_s3
 from infra.local.stack import private_stack
@@ -190,13 +189,7 @@ def main() -> None:
     ):
         commission_queue.reset()
         install_noop_rpc(stack)
-        # generous limits: the limiter's SQL still runs on every request, without refusing the bench's volume
-        generous = {
-            name: {"limit": 10**9, "window_seconds": 60} for name in ("write", "sign_in_user", "sign_in_ip")
-        }
-        pg.execute("update system_config set value = %s::jsonb where key = 'rate_limits'", (json.dumps(generous),))
-        pg.execute("update system_config set value = '{\"max_active_per_user\": 1000000}'::jsonb "
-                   "where key = 'sessions'")  # fmt: skip
+        raise_rate_limits(stack.database_url)
         os.environ["TELEGRAM_WEBHOOK_SECRET"] = WEBHOOK_SECRET
         referrer = sign_in(username="bench_rt_referrer")  # every purchase also records commissions for them
         samples = sample_requests(
