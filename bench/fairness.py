@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from bench.common import percentile, timed
+from bench.common import percentile, raise_rate_limits, timed
 from infra.local.events import LocalContext, function_url_event
 from infra.local.stack import Stack, private_stack
 from luckymart import fairdraw, jsonutil, receipts
@@ -181,6 +181,7 @@ def main() -> None:
     parser.add_argument("--purchases", type=int, default=300)
     args = parser.parse_args([] if __name__ != "__main__" else None)
     with private_stack() as stack, psycopg.connect(stack.database_url, autocommit=True) as pg:
+        raise_rate_limits(stack.database_url)
         purchase_latency(pg, rounds=10, per_round=max(1, args.purchases // 10))
         with chromium() as driver:
             for size in (int(s) for s in args.sizes.split(",") if s):

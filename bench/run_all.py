@@ -10,6 +10,7 @@ import io
 import os
 import platform
 import sys
+import traceback
 from pathlib import Path
 
 BENCHMARKS = [
@@ -59,12 +60,18 @@ def main(names: list[str] | None = None) -> None:
     if names and RESULTS.exists():
         for block in RESULTS.read_text().split("\n## ")[1:]:
             sections[block.split("\n", 1)[0].strip()] = "## " + block.rstrip() + "\n"
+    failed = []
     for name in chosen:
         print(f"\n== {name}", flush=True)
         before = _load()
         captured = io.StringIO()
         with contextlib.redirect_stdout(_Tee(sys.stdout, captured)):  # type: ignore[arg-type]
-            importlib.import_module(name).main()
+            try:
+                importlib.import_module(name).main()
+            except Exception as error:  # one broken bench must not cost the others their numbers
+                traceback.print_exc()
+                print(f"FAILED: {type(error).__name__}: {error}")
+                failed.append(name)
         doc = (sys.modules[name].__doc__ or "").strip().splitlines()[0]
         when = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average {before} -> {_load()}"
         sections[name] = f"## {name}\n\n{doc}\n\nRun {when}.\n\n```\n{captured.getvalue().strip()}\n```\n"
@@ -81,6 +88,8 @@ def main(names: list[str] | None = None) -> None:
     ]
     RESULTS.write_text(header + "\n" + "\n".join(ordered))
     print(f"\nwritten to {RESULTS}")
+    if failed:
+        raise SystemExit(f"failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":
