@@ -325,7 +325,14 @@ def test_every_function_runs_python312_with_the_shared_layer_and_bounded_logs(tp
     for fn in tpl.functions.values():
         properties = fn.properties
         assert properties["Runtime"] == "python3.12"
-        assert properties["Layers"] == [{"Ref": layer_id}]
+        # the shared layer, then the stage's Parameters and Secrets extension for this architecture (luckymart.ssm)
+        (architecture,) = properties["Architectures"]
+        extension = stage_config(tpl.stage)["parametersExtension"][architecture]
+        assert properties["Layers"] == [{"Ref": layer_id}, extension]
+        layer_name = "AWS-Parameters-and-Secrets-Lambda-Extension"
+        assert re.fullmatch(rf"arn:aws:lambda:[a-z0-9-]+:\d{{12}}:layer:{layer_name}(-Arm64)?:\d+", extension)
+        assert extension.split(":")[3] == stage_config(tpl.stage)["region"]  # a layer is regional
+        assert fn.environment["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] == "2773"
         assert properties["Architectures"] == layer["CompatibleArchitectures"]
         assert properties["Timeout"] > 15, "must outlast the 15 s database call timeout"
         assert log_groups[f"/aws/lambda/{properties['FunctionName']}"]["RetentionInDays"] == retention

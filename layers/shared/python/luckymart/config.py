@@ -1,5 +1,6 @@
 """Configuration: non-secret settings from the environment; secrets from the environment locally and from
-SSM Parameter Store (SecureString) on AWS, read lazily through Powertools parameters with a cache."""
+SSM Parameter Store (SecureString) on AWS, read lazily (luckymart.ssm: through the Parameters and Secrets
+extension, else Powertools parameters) and cached for SECRET_CACHE_SECONDS."""
 
 from __future__ import annotations
 
@@ -59,9 +60,9 @@ def secret(name: str) -> str:
     prefix = settings().ssm_prefix
     if not prefix:
         raise RuntimeError(f"secret {name} is not configured")
-    from aws_lambda_powertools.utilities import parameters  # lazy: ~150 ms of imports, only on AWS
+    from luckymart import ssm  # only on AWS
 
-    return str(parameters.get_parameter(f"{prefix}/{name}", decrypt=True, max_age=SECRET_CACHE_SECONDS))
+    return ssm.get(f"{prefix}/{name}", max_age=SECRET_CACHE_SECONDS)
 
 
 def reset() -> None:

@@ -18,7 +18,6 @@ import hmac
 import ipaddress
 import os
 from collections.abc import Mapping
-from functools import cache
 
 from luckymart.config import settings
 
@@ -41,15 +40,14 @@ def accepted_secrets() -> tuple[bytes, ...]:
     return tuple(_ssm_version(v) for v in (version, version - 1) if v >= 1)
 
 
-@cache
 def _ssm_version(version: int) -> bytes:
     """One version of the parameter. A version's value never changes, so it is read once per container."""
     prefix = settings().ssm_prefix
     if not prefix:
         raise RuntimeError("SSM_PARAMETER_PREFIX is not set")
-    from aws_lambda_powertools.utilities import parameters  # lazy: only on AWS
+    from luckymart import ssm  # only on AWS
 
-    return str(parameters.get_parameter(f"{prefix}/{PARAMETER}:{version}", decrypt=True)).encode()
+    return ssm.get(f"{prefix}/{PARAMETER}:{version}").encode()
 
 
 def admitted(headers: Mapping[str, str] | None) -> bool:
@@ -81,4 +79,6 @@ def viewer_ip(headers: Mapping[str, str]) -> str | None:
 
 def reset() -> None:
     """Forget cached SSM values (tests)."""
-    _ssm_version.cache_clear()
+    from luckymart import ssm
+
+    ssm.reset()
