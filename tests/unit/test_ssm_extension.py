@@ -21,7 +21,8 @@ TOKEN = "session-token-of-this-invocation"
 
 @pytest.fixture
 def extension(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[_ExtensionServer, object]]:
-    for name in ("ORIGIN_SECRET", "ORIGIN_SECRET_PREVIOUS", "TELEGRAM_BOT_TOKEN"):
+    # an environment variable wins over SSM (local runs): none may be set here
+    for name in ("ORIGIN_SECRET", "ORIGIN_SECRET_PREVIOUS", *(secret.upper() for secret in config.SECRET_NAMES)):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SSM_PARAMETER_PREFIX", PREFIX)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
