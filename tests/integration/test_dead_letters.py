@@ -112,7 +112,7 @@ def test_a_replayed_commission_keeps_its_correlation_id_to_the_consumer_log_line
     assert processed["correlation_id"] == "purchase-7" and processed["order_id"] == order_id
 
 
-def test_the_scheduled_republish_sets_a_fresh_correlation_id_the_consumer_logs(
+def test_the_scheduled_republish_sets_the_runs_correlation_id_the_consumer_logs(
     clean: psycopg.Connection, queues: Queues, logs: io.StringIO
 ) -> None:
     referrer = sign_in()
@@ -120,13 +120,15 @@ def test_the_scheduled_republish_sets_a_fresh_correlation_id_the_consumer_logs(
     order_id, _ = paid_order(clean, buyer.user["id"], Decimal("10.00"), create_lottery(clean))
     clean.execute("update commission_outbox set created_at = now() - interval '2 minutes'")  # its publish was lost
 
-    assert scheduled_job(scheduled_event(), LocalContext("auto-lottery-draw"))["commissions_republished"] == 1
+    run = LocalContext("auto-lottery-draw")
+    assert scheduled_job(scheduled_event(), run)["commissions_republished"] == 1
     (republished,) = [
         line
         for line in log_lines(logs.getvalue())
         if line.get("message") == "outbox re-published" and line.get("rpc") == "commission_outbox_claim_stale"
     ]
     fresh = republished["message_correlation_id"]
+    assert fresh == run.aws_request_id  # the scheduled run's own id
     messages = queues.receive()
     assert [json.loads(m["Body"]) for m in messages] == [{"order_id": order_id}]
     assert messages[0]["MessageAttributes"]["correlation_id"]["StringValue"] == fresh

@@ -200,8 +200,11 @@ def test_one_correlation_id_from_the_purchase_to_the_consumer_log_line(
     from functions.auto_lottery_draw.handler import handler as scheduled_job
 
     force_draw_time_passed(clean, lottery["id"])
-    assert scheduled_job(scheduled_event(), LocalContext("auto-lottery-draw"))["drawn"] == [lottery["id"]]
+    run = LocalContext("auto-lottery-draw")
+    assert scheduled_job(scheduled_event(), run)["drawn"] == [lottery["id"]]
     released = queues.receive()
+    # a scheduled run has no caller's id: what it publishes carries its own request id
+    assert [m["MessageAttributes"]["correlation_id"]["StringValue"] for m in released] == [run.aws_request_id]
     capfd.readouterr()
     assert consume(queues.records(released))["batchItemFailures"] == []
     (paid,) = emf(log_lines(capfd.readouterr().out), "CommissionsPaid")

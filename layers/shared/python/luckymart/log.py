@@ -56,6 +56,10 @@ def lambda_context(
             _warm_functions.add(keys["function_name"])
         if correlation_id_path:
             keys["correlation_id"] = jmespath_utils.query(envelope=correlation_id_path, data=event)
+        elif "function_request_id" in keys:
+            # a scheduled or admin run has no caller's id: its own request id then goes on what it publishes (a
+            # draw's released commissions, re-published outbox rows) and on the consumer's lines for them
+            keys["correlation_id"] = keys["function_request_id"]
         logger.thread_safe_clear_keys()
         logger.thread_safe_append_keys(**keys)
         try:

@@ -93,9 +93,9 @@ def send(env: str, bodies: Sequence[str], delay_seconds: int = 0, correlation: s
 
 def republish(env: str, claim_rpc: str, params: dict[str, Any], body: Callable[[str], str]) -> int:
     """Claims stale outbox rows with `claim_rpc` (it returns their ids and stamps them published) and sends one
-    message per id. The messages carry the running request's correlation id, or (the scheduled job has none) a
-    fresh one, logged here: the consumer's log lines for them lead back to this re-publish. Returns how many SQS
-    accepted. Never raises."""
+    message per id. The messages carry the running invocation's correlation id (a scheduled run's is its own
+    request id, luckymart.log.lambda_context) or, outside Lambda, a fresh one, logged here: the consumer's log
+    lines for them lead back to this re-publish. Returns how many SQS accepted. Never raises."""
     if not queue_url(env):
         return 0
     try:
