@@ -43,6 +43,7 @@ def parameters(stage: str, distribution_id: str = "") -> dict[str, str]:
     config = stage_config(stage)
     waf = config["frontDoor"]["waf"]
     found = {"Stage": stage} | {name: str(waf[key]) for key, name in PARAMETERS.items()}
+    found["AppOrigin"] = config["corsOrigins"][0]  # WAF's own refusals need CORS headers to reach the Mini App
     blocked = (config.get("alarms") or {}).get("wafBlockedPer5Minutes")
     if blocked is not None:
         found["BlockedPer5Minutes"] = str(blocked)

@@ -60,6 +60,13 @@ def test_rate_limits_per_ip_and_per_session_token(acl: dict[str, Any]) -> None:
     for action in (block, rules(acl)["requests-per-session"]["Action"]):
         response = action["Block"]["CustomResponse"]
         assert response["ResponseCode"] == 429
+        # like the functions' own 429: a wait, and CORS so the Mini App's script can read it at all
+        headers = {h["Name"]: h["Value"] for h in response["ResponseHeaders"]}
+        assert headers == {
+            "retry-after": "60",
+            "access-control-allow-origin": {"Ref": "AppOrigin"},
+            "access-control-expose-headers": "retry-after",
+        }
         body = json.loads(acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]["Content"])
         assert body["error"]["code"] == "RATE_LIMITED" and body["success"] is False
 
@@ -78,6 +85,7 @@ def test_bodies_are_bounded_except_storage_uploads(acl: dict[str, Any]) -> None:
     assert (size["ComparisonOperator"], size["Size"]) == ("GT", {"Ref": "MaxBodyBytes"})
     response = rule["Action"]["Block"]["CustomResponse"]
     assert response["ResponseCode"] == 400
+    assert response["ResponseHeaders"] == [{"Name": "access-control-allow-origin", "Value": {"Ref": "AppOrigin"}}]
     body = json.loads(acl["CustomResponseBodies"][response["CustomResponseBodyKey"]]["Content"])
     assert body["error"]["code"] == "VALIDATION_ERROR"
 
