@@ -255,6 +255,23 @@ class Observability {
         ComparisonOperator: 'GreaterThanThreshold',
       },
     });
+    // the scheduler's proof-tagging sweep found a deposit's payment proof gone from the uploads bucket
+    add('DepositProofMissing', {
+      name: 'deposit-proof-missing',
+      runbook:
+        'A payment proof of a filed deposit is no longer in the uploads bucket (expired before it was tagged, or ' +
+        'deleted). Find the deposit in auto-lottery-draw\'s "payment proof is gone" log line and ask the user for ' +
+        'the proof again before approving it; check the bucket\'s lifecycle rule and S3 errors in the same logs.',
+      spec: {
+        ...metric('ProofsMissing'),
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      },
+    });
   }
 
   deadLetterAlarms(add) {

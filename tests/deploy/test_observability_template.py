@@ -101,6 +101,13 @@ def test_the_scheduler_outbox_and_every_dlq_have_their_alarms(tpl: Template) -> 
         (alarm,) = by_metric[metric]
         assert alarm["Namespace"] == namespace and alarm["Threshold"] == 300, metric
         assert {"Name": "function", "Value": "auto-lottery-draw"} in alarm["Dimensions"]
+    (missing,) = by_metric["ProofsMissing"]  # one vanished payment proof pages: a deposit lost its evidence
+    assert (missing["Statistic"], missing["ComparisonOperator"], missing["Threshold"]) == (
+        "Sum",
+        "GreaterThanThreshold",
+        0,
+    )
+    assert {"Name": "function", "Value": "auto-lottery-draw"} in missing["Dimensions"]
     dlqs = [
         key
         for key, queue in tpl.of_type("AWS::SQS::Queue").items()
@@ -118,8 +125,15 @@ def test_the_scheduler_outbox_and_every_dlq_have_their_alarms(tpl: Template) -> 
 
 
 def test_the_custom_metrics_the_alarms_read_are_emitted_by_the_code() -> None:
-    source = Path(metrics.__file__).read_text() + (ROOT / "functions/auto_lottery_draw/handler.py").read_text()
-    for name in ("ServerErrors", "SchedulerRuns", "OverdueDrawAge", "OutboxOldestAge"):
+    source = "".join(
+        path.read_text()
+        for path in (
+            Path(metrics.__file__),
+            ROOT / "functions/auto_lottery_draw/handler.py",
+            Path(metrics.__file__).with_name("uploads.py"),  # the scheduler's proof-tagging sweep
+        )
+    )
+    for name in ("ServerErrors", "SchedulerRuns", "OverdueDrawAge", "OutboxOldestAge", "ProofsMissing"):
         assert f'"{name}"' in source, name
 
 
