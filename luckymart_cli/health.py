@@ -14,6 +14,8 @@ from luckymart_cli.output import to_json
 SCHEDULER_STALE_SECONDS = 180  # the schedule runs every minute: three missed runs
 OVERDUE_DRAW_SECONDS = 300  # SOLD_OUT past draw_time + 5 min
 OUTBOX_STALE_SECONDS = 300
+# the sweep retries a proof's tag with backoff up to hourly; an hour in the queue means S3 keeps refusing
+PROOF_TAGGING_STALE_SECONDS = 3600
 LOCAL_AWS_ENDPOINT = "http://127.0.0.1:54340"  # infra/local/dev.py AWS_PORT
 
 
@@ -92,6 +94,21 @@ def evaluate(report: dict[str, Any], dlqs: dict[str, int] | None, dlq_error: str
             oldest <= OUTBOX_STALE_SECONDS,
             f"{backlog} unprocessed, oldest {oldest}s"
             + (" — check process-commissions and the queue" if oldest > OUTBOX_STALE_SECONDS else ""),
+        )
+    )
+    proofs = report.get("proof_tagging") or {"queued": 0, "oldest_seconds": 0, "max_attempts": 0}
+    stuck = proofs["oldest_seconds"] > PROOF_TAGGING_STALE_SECONDS
+    checks.append(
+        Check(
+            "payment proofs",
+            not stuck,
+            f"{proofs['queued']} awaiting their tag, oldest {proofs['oldest_seconds']}s, "
+            f"up to {proofs['max_attempts']} attempts"
+            + (
+                " — S3 tagging keeps failing: auto-lottery-draw logs; untagged proofs expire after a day"
+                if stuck
+                else ""
+            ),
         )
     )
     if dlq_error is not None or dlqs is None:

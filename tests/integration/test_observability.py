@@ -173,6 +173,20 @@ def test_health_reports_an_overdue_draw_a_stale_outbox_row_and_a_full_dlq_and_ex
     code, out, _ = run_health(token)
     assert code == EXIT_ATTENTION and any(line.startswith("ALERT  scheduler") for line in out.splitlines())
 
+    # a filed deposit whose proof S3 has refused to tag for two hours (it would expire after a day)
+    depositor = sign_in()
+    deposit = invoke("deposit-request", {"amount": 50, "payment_method": "ALIF_MOBI"}, token=depositor.token)
+    assert deposit.status == 200, deposit.body
+    clean.execute(
+        "insert into proof_tagging (deposit_id, keys, created_at, attempts) "
+        "values (%s, '[\"deposits/x/proof.jpg\"]', now() - interval '2 hours', 7)",
+        (deposit.data["id"],),
+    )
+    code, out, _ = run_health(token)
+    (proofs,) = [line for line in out.splitlines() if "payment proofs" in line]
+    assert code == EXIT_ATTENTION and proofs.startswith("ALERT"), out
+    assert "1 awaiting their tag, oldest 72" in proofs and "up to 7 attempts" in proofs
+
 
 def test_one_correlation_id_from_the_purchase_to_the_consumer_log_line(
     clean: psycopg.Connection, queues: Queues, capfd: pytest.CaptureFixture[str], logs: io.StringIO

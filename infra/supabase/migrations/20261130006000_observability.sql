@@ -90,6 +90,13 @@ begin
       case when v_last_run.last_run_at is not null
            then round(extract(epoch from now() - v_last_run.last_run_at))::integer end,
     'last_scheduled_run', v_last_run.details,
+    -- payment proofs whose "referenced" tag is not confirmed yet (20261130008300_proof_tagging): the scheduler
+    -- retries with backoff, and the uploads bucket deletes an untagged proof after a day
+    'proof_tagging', (select jsonb_build_object(
+                               'queued', count(*),
+                               'oldest_seconds', coalesce(round(extract(epoch from now() - min(created_at)))::integer, 0),
+                               'max_attempts', coalesce(max(attempts), 0))
+                        from public.proof_tagging),
     'tables', jsonb_build_object(
       'user_sessions', private.ops_table_size('public.user_sessions'),
       'notifications', private.ops_table_size('public.notifications'),
