@@ -427,7 +427,8 @@ def main() -> None:
         for label, tree in trees.items():
             who = f" [{label}]" if baseline else ""
             print(
-                f"  on AWS the first request also reads its secrets from SSM: Powertools parameters + boto3 + "
+                f"  on AWS the first request also reads its secrets: through the parameters extension (the "
+                f"deployed setup, luckymart.ssm) one localhost call; without it, Powertools parameters + boto3 + "
                 f"SSM client {secrets_ms(python, tree / 'build/layer/python'):.1f} ms before the SSM calls{who}"
             )
 
