@@ -38,6 +38,7 @@ HTTP_TIMEOUT_SECONDS = 10
 TELEGRAM_API = "https://api.telegram.org"
 WEBHOOK_PATH = "/functions/v1/telegram-webhook"
 MARK = {True: "✔", False: "✘", None: "–"}
+SSM_FIX = "AWS credentials allowed ssm:GetParameters on {0.prefix}/* (and kms:Decrypt for its key)"
 _LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:([a-z0-9-]+):([0-9]{12}):layer:([A-Za-z0-9_-]+):([0-9]+)$")
 
 
@@ -181,15 +182,7 @@ def config_checks(stage: Stage) -> list[Check]:
 
 def secret_checks(stage: Stage, found: dict[str, Parameter] | None, problem: str | None) -> list[Check]:
     if found is None:
-        return [
-            Check(
-                f"secret {name}",
-                False,
-                f"could not read SSM in {stage.region}: {problem}",
-                f"AWS credentials allowed ssm:GetParameters on {stage.prefix}/* (and kms:Decrypt for its key)",
-            )
-            for name in RULES
-        ]
+        return [Check("secrets", False, f"could not read SSM in {stage.region}: {problem}", SSM_FIX.format(stage))]
     checks = []
     for name, rule in RULES.items():
         parameter = found.get(name)
@@ -342,12 +335,26 @@ def _database_refusal(stage: Stage, db_class: str, status: int, body: Any) -> tu
     return f"{status} {code} {message}".strip(), push
 
 
+def unaskable_database(stage: Stage) -> str | None:
+    """Why the database behind supabaseUrl cannot be asked at all (an example URL is not called)."""
+    url = str(stage.config.get("supabaseUrl") or "")
+    if not url:
+        return "supabaseUrl is not set"
+    if any(p.path == "supabaseUrl" for p in stage_config.placeholders(stage.config)):
+        return f"supabaseUrl {url} is an example value"
+    return None
+
+
 def database_checks(stage: Stage, answers: dict[str, tuple[int, Any] | None]) -> list[Check]:
     checks = []
     applied: list[str] | None = None
+    blocked = unaskable_database(stage)
     for db_class in secret_rules.CLASSES:
         name, role = f"database role luckymart_{db_class}", f"luckymart_{db_class}"
         answer = answers.get(db_class)
+        if blocked is not None:
+            checks.append(Check(name, False, f"not checked: {blocked}", f"set supabaseUrl in {stage.config_path}"))
+            continue
         if answer is None:
             checks.append(
                 Check(name, False, f"not checked: supabase_{db_class}_key is missing", stage.put_secrets())
@@ -381,7 +388,7 @@ def database_checks(stage: Stage, answers: dict[str, tuple[int, Any] | None]) ->
                 "database migrations",
                 False,
                 "not checked: no class key reached the database (above)",
-                "fix the database roles first",
+                "the database role lines above",
             )
         )
     else:
@@ -432,7 +439,15 @@ def layer_check(lambda_client: Any, stage: Stage) -> Check:
     try:
         layer = lambda_client.get_layer_version(LayerName=str(arn).rsplit(":", 1)[0], VersionNumber=int(version))
     except Exception as error:
-        return Check(name, False, f"{arn}: {_aws_error(error)}", f"set parametersExtension.{stage.arch}: {lookup}")
+        from botocore.exceptions import ClientError
+
+        code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+        fix = (
+            f"set parametersExtension.{stage.arch}: {lookup}"
+            if code == "ResourceNotFoundException"
+            else "AWS credentials allowed lambda:GetLayerVersion"
+        )
+        return Check(name, False, f"{arn}: {_aws_error(error)}", fix)
     architectures = layer.get("CompatibleArchitectures") or []
     if architectures and stage.arch not in architectures:
         return Check(
@@ -461,19 +476,16 @@ def bot_call(token: str, method: str) -> tuple[int, dict[str, Any]]:
 
 def webhook_check(
     stage: Stage,
-    token: str | None,
+    unchecked: tuple[str, str] | None,
     webhook: tuple[int, dict[str, Any]] | None,
     front_door: tuple[str | None, str] | None,
     front_door_problem: str | None,
 ) -> Check:
+    """`unchecked`: (why, fix) when there is no usable bot token to ask Telegram with."""
     name = "telegram webhook"
-    if token is None or webhook is None:
-        return Check(
-            name,
-            False,
-            "not checked: telegram_bot_token is missing or malformed (above)",
-            stage.put_secrets("telegram_bot_token"),
-        )
+    if unchecked is not None or webhook is None:
+        why, fix = unchecked or ("no answer", "")
+        return Check(name, False, f"not checked: {why}", fix)
     status, body = webhook
     if not body.get("ok"):
         if status == 401:
@@ -528,34 +540,40 @@ def _session(stage: Stage) -> Any:
     return boto3.Session(profile_name=stage.profile, region_name=stage.region)
 
 
-def run_checks(stage: Stage, session_factory: Callable[[Stage], Any] = _session) -> list[Check]:
+def run_checks(stage: Stage, session_factory: Callable[[Stage], Any] | None = None) -> list[Check]:
     checks = config_checks(stage)
-    session = session_factory(stage)
-    ssm, cloudformation, lambda_client = (session.client(s) for s in ("ssm", "cloudformation", "lambda"))
+    session = (session_factory or _session)(stage)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        parameters = pool.submit(read_parameters, ssm, stage)
-        front_door = pool.submit(front_door_url, cloudformation, stage)
-        layer = pool.submit(layer_check, lambda_client, stage)
+        # each request leaves while the next client is built (building one is CPU, a request is waiting)
+        parameters = pool.submit(read_parameters, session.client("ssm"), stage)
+        front_door = pool.submit(front_door_url, session.client("cloudformation"), stage)
+        layer = pool.submit(layer_check, session.client("lambda"), stage)
         found, problem = _outcome(parameters)
         values = {name: p.value for name, p in (found or {}).items()}
         anon = values.get("supabase_anon_key")
         database: dict[str, Future[tuple[int, Any]]] = {}
         for db_class in secret_rules.CLASSES:
             key = values.get(f"supabase_{db_class}_key")
-            if key:
+            if key and unaskable_database(stage) is None:
                 database[db_class] = pool.submit(ask_database, str(stage.config.get("supabaseUrl")), anon, key)
         token = values.get("telegram_bot_token")
-        try:
-            token = token if token and secret_rules.bot_token(token) else None
-        except BadSecret:
-            token = None
-        webhook = pool.submit(bot_call, token, "getWebhookInfo") if token else None
+        unchecked: tuple[str, str] | None = None
+        if found is None:
+            unchecked = ("SSM could not be read (above)", SSM_FIX.format(stage))
+        elif not token:
+            unchecked = ("telegram_bot_token is missing (above)", stage.put_secrets())
+        else:
+            try:
+                secret_rules.bot_token(token)
+            except BadSecret:
+                unchecked = ("telegram_bot_token is malformed (above)", stage.put_secrets("telegram_bot_token"))
+        webhook = pool.submit(bot_call, token, "getWebhookInfo") if token and unchecked is None else None
         checks += secret_checks(stage, found, problem)
         checks += public_key_checks(stage, found)
         checks += database_checks(stage, {c: f.result() for c, f in database.items()})
         checks.append(layer.result())
         door, door_problem = _outcome(front_door)
-        checks.append(webhook_check(stage, token, webhook.result() if webhook else None, door, door_problem))
+        checks.append(webhook_check(stage, unchecked, webhook.result() if webhook else None, door, door_problem))
     return checks
 
 
