@@ -75,6 +75,14 @@ def _data(answer: tuple[int, Any], what: str) -> Any:
     return body["data"]
 
 
+def _list(answer: tuple[int, Any], what: str) -> tuple[list[dict[str, Any]], int]:
+    """A list answer: `data` is the items, the envelope's `page` has the total."""
+    items = _data(answer, what)
+    if not isinstance(items, list):
+        raise _Failed(f"{what} did not answer a list")
+    return items, int((answer[1].get("page") or {}).get("total", len(items)))
+
+
 class _Failed(Exception):
     pass
 
@@ -82,8 +90,7 @@ class _Failed(Exception):
 def catalogue(smoke: Smoke, http: _Http) -> Check:
     name = "catalogue"
     try:
-        listed = _data(http.function("list-lotteries", status="ALL", limit=20), "list-lotteries")
-        items, total = listed["items"], listed["page"]["total"] if "page" in listed else listed.get("total")
+        items, total = _list(http.function("list-lotteries", status="ALL", limit=20), "list-lotteries")
         if not items:
             return Check(name, True, "list-lotteries answers; the catalogue is empty (no lottery published yet)")
         first = items[0]
@@ -123,8 +130,8 @@ def fair_draw(smoke: Smoke, http: _Http) -> Check:
     name = "fair draw"
     pin_fix = "pin the stage's keys: fairdrawPublicKey / receiptPublicKey in config/<stage>.yml (preflight)"
     try:
-        completed = _data(http.function("list-lotteries", status="COMPLETED", sort="newest", limit=20), "list")
-        for lottery in completed["items"]:
+        completed, _ = _list(http.function("list-lotteries", status="COMPLETED", sort="newest", limit=20), "list")
+        for lottery in completed:
             document = _verify_document(http, lottery["id"])
             if verify_draw.legacy_message(document) is not None:
                 continue  # drawn by the previous system: nothing to verify
@@ -151,7 +158,7 @@ def fair_draw(smoke: Smoke, http: _Http) -> Check:
                 f"matches its commitment, winner {report.winning_ticket_number} recomputed, its inclusion "
                 "proof holds",
             )
-        on_sale = _data(http.function("list-lotteries", status="ACTIVE", limit=1), "list-lotteries")["items"]
+        on_sale, _ = _list(http.function("list-lotteries", status="ACTIVE", limit=1), "list-lotteries")
         if not on_sale:
             return Check(
                 name,
