@@ -88,7 +88,7 @@ class _Clients:
 
     def client(self, name: str) -> Any:
         if name not in self.clients:
-            self.clients[name] = self.session.client(name)
+            self.clients[name] = self.session.client(name)  # type: ignore[call-overload]
         return self.clients[name]
 
 
