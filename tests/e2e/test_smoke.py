@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import boto3
 import psycopg
 import pytest
+import yaml
+from moto import mock_aws
 
 from infra.local.aws import local_aws
+from infra.local.events import LocalContext, function_url_event
 from infra.local.stack import Stack
 from infra.local.telegram_fake import FakeTelegram
 from luckymart_cli.main import main
+from luckymart_cli.secret_rules import public_key_of
 from tests.support import invoke, make_admin, sign_in
 from tests.support_lottery import create_lottery, fund
 
@@ -142,3 +151,92 @@ def test_before_the_first_draw_the_commitment_is_checked(stack: Stack, live: Fak
     assert lines["fair draw"][0] == "✔" and lines["fair draw"][1].startswith(
         "no completed draw yet; the commitment"
     )
+
+
+class _FunctionUrl(ThreadingHTTPServer):
+    """A user function's own public URL: the Function URL event without the front door's header."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _FunctionUrlHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+
+class _FunctionUrlHandler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        from functions.list_lotteries.handler import handler
+
+        url = urlsplit(self.path)
+        event = function_url_event("GET", path=url.path, query=url.query, headers=dict(self.headers.items()))
+        result = handler(event, LocalContext(function_name="list-lotteries"))
+        body = str(result.get("body") or "").encode()
+        self.send_response(int(result["statusCode"]))
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_stage_mode_takes_the_front_door_the_pins_and_the_bot_token_from_aws(
+    stack: Stack, live: FakeTelegram, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--stage: FrontDoorUrl and a Function URL from the stack's outputs, the pinned keys from the stage file, the
+    bot token from SSM; the direct Function URL must refuse a call that did not come through the front door."""
+    from luckymart import frontdoor
+
+    monkeypatch.setenv("ORIGIN_SECRET_REQUIRED", "true")  # the gateway adds the secret, as CloudFront does
+    frontdoor.reset()
+    direct = _FunctionUrl()
+    keys = {name: public_key_of(os.environ[f"{name.upper()}_SIGNING_KEY"]) for name in ("fairdraw", "receipt")}
+    config = tmp_path / "rehearsal.yml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "region": "eu-central-1",
+                "miniAppUrl": MINI_APP,
+                "fairdrawPublicKey": keys["fairdraw"],
+                "receiptPublicKey": keys["receipt"],
+            }
+        )
+    )
+    saved_endpoint = {n: os.environ.pop(n) for n in list(os.environ) if n.startswith("AWS_ENDPOINT_URL")}
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("LUCKYMART_ADMIN_TOKEN")  # health needs one: its line fails, the rest must pass
+    try:
+        with mock_aws():
+            boto3.client("ssm", region_name="eu-central-1").put_parameter(
+                Name="/luckymart/rehearsal/telegram_bot_token",
+                Value=os.environ["TELEGRAM_BOT_TOKEN"],
+                Type="SecureString",
+            )
+            outputs = {
+                "FrontDoorUrl": {"Value": stack.api_url},
+                "ListDashlotteriesLambdaFunctionUrl": {"Value": direct.url},
+            }
+            template = {"Resources": {"T": {"Type": "AWS::SNS::Topic"}}, "Outputs": outputs}
+            boto3.client("cloudformation", region_name="eu-central-1").create_stack(
+                StackName="luckymart-rehearsal", TemplateBody=yaml.safe_dump(template)
+            )
+            out, err = io.StringIO(), io.StringIO()
+            code = main(["smoke", "--stage", "rehearsal", "--config", str(config)], out, err)
+    finally:
+        os.environ.update(saved_endpoint)
+        direct.shutdown()
+        frontdoor.reset()
+    assert not err.getvalue(), err.getvalue()
+    text = out.getvalue()
+    assert (
+        code == 1 and text.splitlines()[0] == f"smoke luckymart-rehearsal (eu-central-1) through {stack.api_url}"
+    )
+    failed = [line for line in text.splitlines() if line.startswith("✘ ")]
+    assert failed[0].startswith("✘ health") and failed[1].startswith("✘ 1 of 7 checks failed"), text
+    assert "a direct Function URL call gets 403 FRONT_DOOR_REQUIRED" in text
+    assert "@luckymart_local_bot's menu button 'Open' opens" in text
