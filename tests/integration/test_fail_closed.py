@@ -248,6 +248,7 @@ def test_a_receipt_that_fails_after_the_commit_never_fails_the_purchase(
     def broken(*_: Any) -> dict[str, Any]:
         raise RuntimeError("signing failed")
 
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)  # the CLI's local target may have set it
     with monkeypatch.context() as patch:
         patch.setattr(receipts, "issue", broken)
         paid = invoke("lottery-purchase", body, token=scenario.buyer.token, headers=headers)
