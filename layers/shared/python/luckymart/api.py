@@ -190,8 +190,8 @@ class Endpoint(Generic[B]):
         self.secrets = secrets
         self.settings = settings
         self._logic: Callable[[Call[B]], Any] | None = None
-        # Powertools keeps the current event on the resolver; Lambda runs one request per container, but the
-        # local gateway and the soak test run many at once in one process, so each thread gets its own resolver.
+        # Lambda runs one request per container, but the local gateway and the soak test run many at once in one
+        # process, so each thread gets its own resolver (keeping its own current event: luckymart.function_url).
         self._per_thread = threading.local()
 
     def __call__(self, logic: Callable[[Call[B]], Any]) -> Callable[[Call[B]], Any]:
