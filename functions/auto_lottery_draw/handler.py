@@ -3,7 +3,8 @@ start_time has come, cancels and refunds those still on sale past end_time, draw
 whose draw_time has passed, re-publishes commission outbox rows still unprocessed after a minute and pushable
 notifications whose publish was lost, and deletes one bounded batch of expired sessions, old idempotency keys,
 processed outbox rows and old read notifications. It also re-tags the payment proofs of filed deposits that are
-still queued (luckymart/uploads.py: a tag step that failed after the deposit committed is retried here).
+still queued (luckymart/uploads.py: a tag step that failed after the deposit committed is retried here), and
+signs the statement of each lottery migrated from the previous system that has none yet (luckymart/draws.py).
 Overlapping invocations are safe: each claim is a conditional UPDATE (or `skip locked` for the outbox).
 
 Every run ends with `ops_scheduler_tick`: it records the run (`luckymart-admin health` shows it) and returns the
@@ -54,6 +55,7 @@ def _run() -> dict[str, Any]:
         "retention": _retention_sweep(),
         "notifications_republished": notification_queue.republish_stale(),
         "proofs": _proof_tagging(),
+        "legacy_statements": _legacy_statements(),
     }
     backlog = db.rpc(
         "ops_scheduler_tick",
@@ -97,6 +99,15 @@ def _proof_tagging() -> dict[str, int] | None:
         logger.exception("proof tagging sweep failed")
         return None
     return {"tagged": len(done), "retrying": len(retry)}
+
+
+def _legacy_statements() -> int | None:
+    """Signs one batch of statements of lotteries migrated from the previous system (usually none are left)."""
+    try:
+        return draws.sign_legacy_statements()
+    except Exception:
+        logger.exception("legacy statement signing failed")
+        return None
 
 
 handler = tracing.instrument(lambda_context(_handler))

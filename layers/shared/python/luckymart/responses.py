@@ -414,12 +414,28 @@ class DrawTickets(Out):
     total: int
 
 
+class DrawLottery(Out):
+    """What the verification page shows before its checks (not signed: the checks bind the lottery by its id)."""
+
+    title: str
+    title_i18n: Json | None
+    name_i18n: Json | None
+    image_url: str | None
+    ticket_price: Money
+    currency: str
+    total_tickets: int
+    sold_tickets: int
+    draw_time: datetime | None
+    drawn_at: datetime | None
+
+
 class DrawVerification(Out):
     """Everything scripts/verify_draw.py needs; `commitment` and `record` are checked by the verifier itself."""
 
     lottery_id: UUID
     title: str
     status: str
+    lottery: DrawLottery
     commitment: Json | None
     entries: FrozenEntries | None
     record: Json | None
