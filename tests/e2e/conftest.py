@@ -14,3 +14,11 @@ def api(stack: Stack, clean: object) -> Iterator[httpx.Client]:
     headers = {"apikey": stack.anon_key, "Authorization": f"Bearer {stack.anon_key}"}
     with httpx.Client(base_url=f"{stack.api_url}/functions/v1", headers=headers, timeout=30) as client:
         yield client
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests import support_browser
+
+    count = len(support_browser.saved_screenshots)
+    if count:
+        terminalreporter.write_line(f"verification page: {count} screenshots in {support_browser.SCREENSHOTS}")
