@@ -74,3 +74,30 @@ def test_broadcast_text_per_language_and_optional_button(monkeypatch: pytest.Mon
     assert render("BROADCAST", "zh", data)[0] == "Sale &lt;today&gt;"
     _, markup = render("BROADCAST", "tg", {**data, "button": {"path": "/lottery/9", "text_i18n": {"tg": "Бин"}}})
     assert markup == {"inline_keyboard": [[{"text": "Бин", "web_app": {"url": "https://app.example/lottery/9"}}]]}
+
+
+def test_in_app_texts_are_the_push_message_as_plain_text_with_a_title() -> None:
+    from luckymart.push_templates import IN_APP_ONLY, TITLES, render_in_app
+
+    assert (
+        set(TITLES) == EXPECTED_KEYS and not set(IN_APP_ONLY) & EXPECTED_KEYS
+    )  # in-app-only types are not pushed
+    for key in [*TEMPLATES, *IN_APP_ONLY]:
+        for language in LANGUAGES:
+            rendered = render_in_app(key, language, {"subject": "S", "amount": "1.00", "text_i18n": {"en": "T"}})
+            assert rendered is not None and all(part.strip() for part in rendered), (key, language)
+            assert "<" not in rendered[1] and "{" not in rendered[1], (
+                key,
+                language,
+            )  # no markup, nothing unfilled
+    title, text = render_in_app("LOTTERY_RESULT", "tg", {"subject": "<a> & b", "winning_code": "7"})
+    assert (title, text) == (
+        "Натиҷаи қуръакашӣ",
+        "Қуръакашии «<a> & b» анҷом ёфт. Чиптаи бурднок: 7. Бори дигар барор!",
+    )
+    assert render_in_app("DEPOSIT_APPROVED", "de", {"amount": "5.00"}) == (
+        "Deposit credited", "✅ Your deposit of 5.00 TJS has been credited."
+    )  # fmt: skip
+    assert render_in_app("NOT_A_TEMPLATE", "ru", {}) is None
+    for template in TEMPLATES.values():  # the only markup a push uses is <b>, which the app drops
+        assert all(not re.search(r"<(?!/?b>)", text) for text, _ in template.texts.values())

@@ -608,10 +608,13 @@ class Like(Out):
 
 
 class Notification(Out):
+    """`title` and `content` in `language` (the user's: their /language choice in the bot, else Telegram's)."""
+
     id: UUID
     type: str
     title: str
     content: str
+    language: str
     data: Json | None
     related_id: str | None
     related_type: str | None
