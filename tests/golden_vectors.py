@@ -143,7 +143,12 @@ def build() -> dict[str, Any]:
             "lottery_id": LEGACY_LOTTERY,
             "title": "Legacy vector",
             "status": "COMPLETED",
-            "lottery": {**lottery, "title": "Legacy vector", "title_i18n": None, "drawn_at": statement["drawn_at"]},
+            "lottery": {
+                **lottery,
+                "title": "Legacy vector",
+                "title_i18n": None,
+                "drawn_at": "2025-06-01T12:00:00Z",
+            },
             "commitment": None,
             "entries": None,
             "record": {

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AliasChoices, Field
 
-from luckymart import draws, receipts, responses
+from luckymart import draws, fairdraw, player_texts, receipts, responses
 from luckymart.api import Body, Call, Endpoint, public_cache
 
 # At most 1,000 tickets (~120 KB) per unauthenticated request (issue 15 #14; it was 10,000 = 1.19 MB).
@@ -48,6 +48,12 @@ def verify_draw(call: Call[VerifyQuery]) -> Any:
         "operator_public_key": draws.operator_public_key(),
         "receipt_public_key": receipts.public_key(),
     }
+    record = result.get("record")
+    if isinstance(record, dict) and record.get("legacy") is True:  # drawn or cancelled by the previous system
+        statement = record.get("statement")
+        reason = statement.get("reason") if isinstance(statement, dict) else None
+        data["legacy_reason"] = reason or fairdraw.legacy_reason(str(result.get("status")), record)
+        data["legacy_note_i18n"] = player_texts.labels(player_texts.LEGACY_NOTES, data["legacy_reason"])
     if result.get("status") == "COMPLETED":  # a drawn lottery's proof never changes: any cache may keep it
         return call.cached(data, public_cache(365 * 24 * 3600, immutable=True))
     return data

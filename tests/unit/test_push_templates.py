@@ -79,19 +79,16 @@ def test_broadcast_text_per_language_and_optional_button(monkeypatch: pytest.Mon
 def test_in_app_texts_are_the_push_message_as_plain_text_with_a_title() -> None:
     from luckymart.push_templates import IN_APP_ONLY, TITLES, render_in_app
 
-    assert (
-        set(TITLES) == EXPECTED_KEYS and not set(IN_APP_ONLY) & EXPECTED_KEYS
-    )  # in-app-only types are not pushed
+    # in-app-only types are not pushed
+    assert set(TITLES) == EXPECTED_KEYS and not set(IN_APP_ONLY) & EXPECTED_KEYS
     for key in [*TEMPLATES, *IN_APP_ONLY]:
         for language in LANGUAGES:
             rendered = render_in_app(key, language, {"subject": "S", "amount": "1.00", "text_i18n": {"en": "T"}})
-            assert rendered is not None and all(part.strip() for part in rendered), (key, language)
-            assert "<" not in rendered[1] and "{" not in rendered[1], (
-                key,
-                language,
-            )  # no markup, nothing unfilled
-    title, text = render_in_app("LOTTERY_RESULT", "tg", {"subject": "<a> & b", "winning_code": "7"})
-    assert (title, text) == (
+            assert rendered is not None, (key, language)
+            title, text = rendered
+            assert title.strip() and text.strip(), (key, language)
+            assert "<" not in text and "{" not in text, (key, language)  # no markup, nothing unfilled
+    assert render_in_app("LOTTERY_RESULT", "tg", {"subject": "<a> & b", "winning_code": "7"}) == (
         "Натиҷаи қуръакашӣ",
         "Қуръакашии «<a> & b» анҷом ёфт. Чиптаи бурднок: 7. Бори дигар барор!",
     )

@@ -198,8 +198,8 @@ class _Answers(BaseHTTPRequestHandler):
         if "broken" in self.path:
             body, status = b"<html>gateway error</html>", 502
         else:
-            body = json.dumps({"success": False, "error": {"code": "NOT_FOUND", "message": "lottery not found"}})
-            body, status = body.encode(), 404
+            error = {"code": "NOT_FOUND", "message": "lottery not found"}
+            body, status = json.dumps({"success": False, "error": error}).encode(), 404
         self.send_response(status)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
@@ -247,4 +247,3 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-

@@ -7,21 +7,15 @@
 -- two functions hand it the lotteries without a statement and store what it signed. A lottery that has a
 -- commitment of this system never gets one.
 
--- Up to p_limit unsigned legacy lotteries with what their statement says (reason: why there is no draw record).
+-- Up to p_limit unsigned legacy lotteries with what their statement says (the Lambda derives the reason there
+-- is no draw record from status and record: luckymart.fairdraw.legacy_reason).
 create or replace function public.legacy_statements_due(p_limit integer default 100) returns jsonb
 language sql stable
 security definer
 set search_path = ''
 as $$
   select coalesce(jsonb_agg(jsonb_build_object(
-           'lottery_id', l.id,
-           'reason', case
-             when l.status = 'COMPLETED' then 'DRAWN_BY_PREVIOUS_SYSTEM'
-             when coalesce(l.draw_algorithm_data ->> 'cancelled_at_cutover', 'false') <> 'true'
-               then 'CANCELLED_BY_PREVIOUS_SYSTEM'
-             when upper(btrim(l.draw_algorithm_data #>> '{previous,status}')) in ('COMPLETED', 'DRAWN')
-               then 'DRAWN_WITHOUT_WINNER_CANCELLED'
-             else 'ON_SALE_CANCELLED_REFUNDED' end,
+           'lottery_id', l.id, 'status', l.status, 'record', l.draw_algorithm_data,
            'winning_ticket_number', case when l.status = 'COMPLETED' then l.winning_ticket_number end,
            'drawn_at', case when l.status = 'COMPLETED' then l.actual_draw_time end,
            'total_tickets', l.total_tickets) order by l.id), '[]'::jsonb)

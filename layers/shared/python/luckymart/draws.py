@@ -70,8 +70,8 @@ def complete(claim: dict[str, Any]) -> Any:
 
 def sign_legacy_statements(limit: int = 100) -> int:
     """Signs the statement of each lottery the previous system drew or cancelled that has none yet (one batch):
-    verifiers accept "drawn by the previous system" only from it. SQL picks the lotteries and the reason, and
-    never one with a commitment of this system. Returns how many were stored."""
+    verifiers accept "drawn by the previous system" only from it. SQL picks the lotteries, never one with a
+    commitment of this system, and stores a statement only on the row it describes. Returns the number stored."""
     due = db.rpc("legacy_statements_due", {"p_limit": limit})
     if not due:
         return 0
@@ -81,7 +81,7 @@ def sign_legacy_statements(limit: int = 100) -> int:
         fairdraw.legacy_statement(
             key,
             lottery_id=str(row["lottery_id"]),
-            reason=str(row["reason"]),
+            reason=fairdraw.legacy_reason(str(row["status"]), dict(row["record"])),
             winning_ticket_number=row.get("winning_ticket_number"),
             drawn_at=row.get("drawn_at"),
             total_tickets=int(row["total_tickets"]),

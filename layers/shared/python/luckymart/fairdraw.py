@@ -214,6 +214,20 @@ LEGACY_REASONS = (
 )
 
 
+def legacy_reason(status: str, record: dict[str, Any]) -> str:
+    """Why a lottery migrated from the previous system has no fair-draw record, from its status and the record
+    migrate-legacy wrote (`cancelled_at_cutover`, `previous.status`)."""
+    if status == "COMPLETED":
+        return "DRAWN_BY_PREVIOUS_SYSTEM"
+    if record.get("cancelled_at_cutover") is not True:
+        return "CANCELLED_BY_PREVIOUS_SYSTEM"
+    previous = record.get("previous")
+    previous_status = str(previous.get("status") or "") if isinstance(previous, dict) else ""
+    if previous_status.strip().upper() in ("COMPLETED", "DRAWN"):
+        return "DRAWN_WITHOUT_WINNER_CANCELLED"
+    return "ON_SALE_CANCELLED_REFUNDED"
+
+
 def legacy_statement(
     key: Ed25519PrivateKey,
     *,

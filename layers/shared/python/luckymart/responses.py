@@ -109,7 +109,8 @@ class LedgerEntry(Out):
     balance_after: Money
     frozen_delta: Money
     status: str
-    description: str | None
+    description: str | None  # an operator's note, in English: show `description_i18n`
+    description_i18n: Json | None = None  # what the entry is, by type, in ru/tg/zh/en
     reference_type: str | None
     reference_id: str | None
     related_order_id: UUID | None
@@ -442,6 +443,9 @@ class DrawVerification(Out):
     tickets: DrawTickets
     operator_public_key: str
     receipt_public_key: str
+    # a lottery the previous system drew or cancelled: why it has no draw record (fairdraw.LEGACY_REASONS)
+    legacy_reason: str | None = None
+    legacy_note_i18n: Json | None = None
 
 
 class TicketProof(Out):
@@ -475,6 +479,7 @@ class Shipping(Out):
     notes: str | None
     tracking_number: str | None
     shipping_company: str | None
+    status_i18n: Json | None = None  # the status in ru/tg/zh/en (the player's lists)
     requested_at: datetime
     shipped_at: datetime | None
     delivered_at: datetime | None
