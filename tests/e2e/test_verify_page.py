@@ -487,6 +487,14 @@ def test_a_damaged_or_unreadable_receipt_is_not_valid_and_the_draw_still_fair(br
             "receipt_signature",
         )
         assert text(browser, "ticket-verdict") == EXPECTED["ru"]["not_valid"]
+        other_order = (
+            f"{server.origin}/verify/?lottery=lot-golden&order=LTOTHER&lang=en{fragment(golden['receipt'])}"
+        )
+        result = run_page(browser, other_order)  # the link names another order than the receipt's
+        assert (result["ticket"], result["ticket_reason"]) == ("not_valid", "receipt_order"), result
+        assert text(browser, "ticket-reason") == (
+            "The receipt's tickets do not fit together, or it is not the receipt of order LTOTHER."
+        )
         result = run_page(browser, f"{server.origin}/verify/?lottery=lot-golden&lang=en#receipt=bm90IGpzb24")
     assert (result["draw"], result["ticket"]) == ("fair", "not_valid")
     assert text(browser, "ticket-reason") == "Your receipt could not be read: it is not a complete receipt."
