@@ -50,9 +50,9 @@ as $$
       then array['luckymart_system', 'luckymart_admin']
     when p_name in ('lottery_scheduler_due', 'lottery_expire', 'lottery_draw_claim', 'commission_outbox_claim_stale',
                     'process_commissions', 'retention_sweep', 'notification_push_claim', 'notification_push_record',
-                    'ops_scheduler_tick', 'proof_tagging_due', 'proof_tagging_done', 'legacy_statements_due',
-                    'legacy_statements_store')
+                    'ops_scheduler_tick', 'proof_tagging_due', 'proof_tagging_done')
       then array['luckymart_system']
+    when p_name in ('legacy_statements_due', 'legacy_statements_store') then array['luckymart_system']
     else array['luckymart_user']
   end
 $$;
