@@ -1,7 +1,7 @@
 """admin-finance (IAM invoke only; admin token + permission per action): review of deposits and withdrawals,
 payment methods (payments.list | add | update | enable | disable), the ledger export (ledger.list) and the
 statistics (stats.summary). The rules of a payment method (min <= max, fee range, required account details
-per type, zh/ru/tg/en instructions) are checked in SQL, once, with the field named in the 400."""
+per type, zh/ru/tg instructions) are checked in SQL, once, with the field named in the 400."""
 
 from __future__ import annotations
 

@@ -3,9 +3,11 @@ start_time has come, cancels and refunds those still on sale past end_time, draw
 whose draw_time has passed, re-publishes commission outbox rows still unprocessed after a minute and pushable
 notifications whose publish was lost, and deletes one bounded batch of expired sessions, old idempotency keys,
 processed outbox rows and old read notifications. It also re-tags the payment proofs of filed deposits that are
-still queued (luckymart/uploads.py: a tag step that failed after the deposit committed is retried here), and
-signs the statement of each lottery migrated from the previous system that has none yet (luckymart/draws.py).
+still queued (luckymart/uploads.py: a tag step that failed after the deposit committed is retried here).
 Overlapping invocations are safe: each claim is a conditional UPDATE (or `skip locked` for the outbox).
+
+It signs the statement of each lottery migrated from the previous system that has none yet (luckymart/draws.py):
+the verifiers accept "drawn by the previous system" only from it.
 
 Every run ends with `ops_scheduler_tick`: it records the run (`luckymart-admin health` shows it) and returns the
 ages the alarms watch, emitted as metrics: SchedulerRuns (missing for 3 minutes = the schedule stopped),
@@ -55,8 +57,8 @@ def _run() -> dict[str, Any]:
         "retention": _retention_sweep(),
         "notifications_republished": notification_queue.republish_stale(),
         "proofs": _proof_tagging(),
-        "legacy_statements": _legacy_statements(),
     }
+    result["legacy_statements"] = _legacy_statements()
     backlog = db.rpc(
         "ops_scheduler_tick",
         {

@@ -33,6 +33,17 @@ endpoint = Endpoint(
 )
 
 
+def _legacy_note(result: dict[str, Any]) -> dict[str, Any]:
+    """For a lottery the previous system drew or cancelled: why it has no draw record, as a code and in words."""
+    record = result.get("record")
+    if not (isinstance(record, dict) and record.get("legacy") is True):
+        return {}
+    statement = record.get("statement")
+    signed = statement.get("reason") if isinstance(statement, dict) else None
+    reason = signed or fairdraw.legacy_reason(str(result.get("status")), record)
+    return {"legacy_reason": reason, "legacy_note_i18n": player_texts.labels(player_texts.LEGACY_NOTES, reason)}
+
+
 @endpoint
 def verify_draw(call: Call[VerifyQuery]) -> Any:
     result = call.rpc(
@@ -45,15 +56,10 @@ def verify_draw(call: Call[VerifyQuery]) -> Any:
     )
     data = {
         **result,
+        **_legacy_note(result),
         "operator_public_key": draws.operator_public_key(),
         "receipt_public_key": receipts.public_key(),
     }
-    record = result.get("record")
-    if isinstance(record, dict) and record.get("legacy") is True:  # drawn or cancelled by the previous system
-        statement = record.get("statement")
-        reason = statement.get("reason") if isinstance(statement, dict) else None
-        data["legacy_reason"] = reason or fairdraw.legacy_reason(str(result.get("status")), record)
-        data["legacy_note_i18n"] = player_texts.labels(player_texts.LEGACY_NOTES, data["legacy_reason"])
     if result.get("status") == "COMPLETED":  # a drawn lottery's proof never changes: any cache may keep it
         return call.cached(data, public_cache(365 * 24 * 3600, immutable=True))
     return data
