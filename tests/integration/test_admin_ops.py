@@ -301,7 +301,7 @@ def test_payment_methods_validated_audited_and_what_users_see(clean: psycopg.Con
         ({"account_number": None}, "account_number"),
         ({"bank_name": None}, "bank_name"),
         ({"min_amount": "0"}, "min_amount"),
-        ({"instructions": {"zh": "a", "ru": "b"}}, "instructions.tg"),
+        ({"instructions": {"zh": "a", "ru": "b", "en": "d"}}, "instructions.tg"),
         ({"instructions": {"zh": "a", "ru": "b", "tg": "c"}}, "instructions.en"),  # players read all four
         ({"method": "bad method"}, "method"),
     ]
