@@ -264,6 +264,10 @@ def test_what_a_player_reads(
         browser.find_element("css selector", f"#step-{step} .about").get_attribute("textContent")
         for step in DRAW_STEPS
     )
+    if scenario == "doctored":  # and unfolded: each check in one sentence, with what its term means
+        browser.execute_script("document.getElementById('draw-details').open = true")
+        assert browser.find_element("css selector", "#step-draw_signature .about").is_displayed()
+        screenshot(browser, f"{language}-{scenario}-checks")
 
 
 def test_on_sale_says_once_what_can_be_checked_now(

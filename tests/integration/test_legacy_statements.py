@@ -84,9 +84,18 @@ def test_a_statement_is_stored_only_on_the_lottery_it_describes(clean: psycopg.C
         )  # fmt: skip
 
     with db.acting_as("system"):
-        store = lambda *s: db.rpc("legacy_statements_store", {"p_statements": list(s)})  # noqa: E731
+        signer = fairdraw.public_key_hex(key)
+        store = lambda *s: db.rpc(  # noqa: E731
+            "legacy_statements_store", {"p_statements": list(s), "p_operator_public_key": signer}
+        )
         assert store(statement(ours["id"])) == 0  # it has a commitment of this system
         assert store(statement(legacy, winning=1_000_001)) == 0  # says another winner than the row
+        other_key = fairdraw.private_key("42" * 32)
+        forged = fairdraw.legacy_statement(
+            other_key, lottery_id=legacy, reason="DRAWN_BY_PREVIOUS_SYSTEM", winning_ticket_number=1_000_007,
+            drawn_at=None, total_tickets=10, signed_at="2026-12-01T00:00:00Z",
+        )  # fmt: skip
+        assert store(forged) == 0  # signed with another key than the one named
         assert store(statement(legacy)) == 1
         assert store(statement(legacy)) == 0  # once
         assert db.rpc("legacy_statements_due", {"p_limit": 100}) == []

@@ -27,9 +27,11 @@ as $$
            limit least(greatest(coalesce(p_limit, 100), 1), 500)) l
 $$;
 
--- Stores signed statements (from legacy_statements_due, signed in the Lambda): each only on its own lottery, once,
--- and only when it says what the lottery row says. Returns how many were stored.
-create or replace function public.legacy_statements_store(p_statements jsonb) returns integer
+-- Stores signed statements (from legacy_statements_due, signed in the Lambda with the key p_operator_public_key
+-- names): each only on its own lottery, once, and only when it says what the lottery row says. Returns how many
+-- were stored. (Two parameters: PostgREST would pass the whole body to a function of one jsonb parameter.)
+create or replace function public.legacy_statements_store(p_statements jsonb, p_operator_public_key text)
+returns integer
 language plpgsql
 security definer
 set search_path = ''
@@ -44,6 +46,7 @@ begin
      set draw_algorithm_data = l.draw_algorithm_data || jsonb_build_object('statement', s.value)
     from jsonb_array_elements(p_statements) s
    where s.value ->> 'format' = 'luckymart-legacy-v1'
+     and s.value ->> 'operator_public_key' = p_operator_public_key
      and l.id::text = s.value ->> 'lottery_id'
      and l.draw_algorithm_data ->> 'legacy' = 'true' and not l.draw_algorithm_data ? 'statement'
      and l.draw_commitment is null and l.status in ('COMPLETED', 'CANCELLED')

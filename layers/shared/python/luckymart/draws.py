@@ -89,4 +89,5 @@ def sign_legacy_statements(limit: int = 100) -> int:
         )
         for row in due
     ]
-    return int(db.rpc("legacy_statements_store", {"p_statements": statements}))
+    signer = fairdraw.public_key_hex(key)
+    return int(db.rpc("legacy_statements_store", {"p_statements": statements, "p_operator_public_key": signer}))
