@@ -46,6 +46,7 @@ def _legacy_note(result: dict[str, Any]) -> dict[str, Any]:
 
 @endpoint
 def verify_draw(call: Call[VerifyQuery]) -> Any:
+    keys = {"operator_public_key": draws.operator_public_key(), "receipt_public_key": receipts.public_key()}
     result = call.rpc(
         "verify_draw",
         {
@@ -54,12 +55,7 @@ def verify_draw(call: Call[VerifyQuery]) -> Any:
             "p_tickets_offset": call.body.tickets_offset,
         },
     )
-    data = {
-        **result,
-        **_legacy_note(result),
-        "operator_public_key": draws.operator_public_key(),
-        "receipt_public_key": receipts.public_key(),
-    }
+    data = {**result, **keys, **_legacy_note(result)}
     if result.get("status") == "COMPLETED":  # a drawn lottery's proof never changes: any cache may keep it
         return call.cached(data, public_cache(365 * 24 * 3600, immutable=True))
     return data
