@@ -69,7 +69,7 @@ PAYMENT_FIELDS = (
     Param("account_number", help="where users pay to (deposit methods)"),
     Param("account_name"),
     Param("bank_name"),
-    Param("instructions", "json", help='\'{"zh": "…", "ru": "…", "tg": "…"}\''),
+    Param("instructions", "json", help='\'{"zh": "…", "ru": "…", "tg": "…", "en": "…"}\''),
 )
 NOTE = Param("note", help="note stored with the review (shown to the user where the function says so)")
 LIST_USER = ("user.telegram_id", "user.telegram_username")

@@ -20,6 +20,7 @@ OPERATOR_KEY = bytes([7]) * 32
 RECEIPT_KEY = bytes([9]) * 32
 SEED = bytes(range(32))
 LOTTERY = "lot-golden"
+LEGACY_LOTTERY = "lot-legacy"
 
 
 def mth(leaves: list[bytes]) -> bytes:
@@ -79,6 +80,27 @@ def build() -> dict[str, Any]:
         "purchased_at": "2026-11-25T12:00:00Z",
         "receipt_public_key": fairdraw.public_key_hex(receipt_key),
     }
+    statement = fairdraw.legacy_statement(
+        key,
+        lottery_id=LEGACY_LOTTERY,
+        reason="DRAWN_BY_PREVIOUS_SYSTEM",
+        winning_ticket_number=1_000_007,
+        drawn_at="2025-06-01T12:00:00+00:00",
+        total_tickets=10,
+        signed_at="2026-11-26T00:00:00Z",
+    )
+    lottery = {
+        "title": "Golden vector",
+        "title_i18n": {"ru": "Золотой вектор", "tg": "Вектори тиллоӣ", "zh": "黄金向量", "en": "Golden vector"},
+        "name_i18n": None,
+        "image_url": None,
+        "ticket_price": 1,
+        "currency": "TJS",
+        "total_tickets": 10,
+        "sold_tickets": 10,
+        "draw_time": "2026-11-26T00:58:00Z",
+        "drawn_at": "2026-11-26T01:00:00Z",
+    }
     proofs = [
         {
             **t,
@@ -106,6 +128,7 @@ def build() -> dict[str, Any]:
             "lottery_id": LOTTERY,
             "title": "Golden vector",
             "status": "COMPLETED",
+            "lottery": lottery,
             "commitment": commitment,
             "entries": {**entries, "frozen_at": "2026-11-25T23:00:00Z"},
             "record": record,
@@ -115,6 +138,30 @@ def build() -> dict[str, Any]:
         },
         "receipt": {**receipt_body, "receipt_signature": fairdraw.sign(receipt_key, receipt_body)},
         "ticket_proofs": {"lottery_id": LOTTERY, "entries": entries, "proofs": proofs},
+        # a lottery drawn by the previous system: no record, the operator's signed statement instead
+        "legacy_verify_draw": {
+            "lottery_id": LEGACY_LOTTERY,
+            "title": "Legacy vector",
+            "status": "COMPLETED",
+            "lottery": {
+                **lottery,
+                "title": "Legacy vector",
+                "title_i18n": None,
+                "drawn_at": "2025-06-01T12:00:00Z",
+            },
+            "commitment": None,
+            "entries": None,
+            "record": {
+                "legacy": True,
+                "verifiable": False,
+                "message": "drawn by the previous system, not independently verifiable",
+                "previous": {"status": "COMPLETED", "winning_ticket_number": "1000007"},
+                "statement": statement,
+            },
+            "tickets": {"items": [], "total": 0},
+            "operator_public_key": fairdraw.public_key_hex(key),
+            "receipt_public_key": fairdraw.public_key_hex(receipt_key),
+        },
     }
 
 

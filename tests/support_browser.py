@@ -36,6 +36,10 @@ FLAGS = (
     "--enable-precise-memory-info",  # performance.memory for the benchmark's heap numbers
 )
 
+PHONE_WIDTH = 420  # the Mini App opens the page on a phone
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "verify-page-screenshots"
+saved_screenshots: list[Path] = []  # this run's, listed at its end (tests/e2e/conftest.py)
+
 Source = Callable[[str, dict[str, str]], Any]  # (function name, query) -> the `data` of its answer
 Doctor = Callable[[str, Any], Any]
 
@@ -64,6 +68,18 @@ def run_page(driver: webdriver.Chrome, url: str, timeout: float = 120) -> dict[s
         lambda d: d.execute_script("return window.__verification || null")
     )
     return dict(result)
+
+
+def screenshot(driver: webdriver.Chrome, name: str) -> Path:
+    """The whole page as a player sees it on a phone, kept as build/verify-page-screenshots/<name>.png."""
+    driver.set_window_size(PHONE_WIDTH, 900)
+    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
+    driver.set_window_size(PHONE_WIDTH, max(height, 600) + 140)  # + the window frame headless still counts
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    assert driver.save_screenshot(str(path)), path
+    saved_screenshots.append(path)
+    return path
 
 
 def gateway_source(api_url: str) -> Source:

@@ -26,6 +26,44 @@ def create_lottery(pg: psycopg.Connection, **overrides: Any) -> dict[str, Any]:
     return dict(result["data"])
 
 
+def insert_legacy_lottery(
+    pg: psycopg.Connection, status: str = "COMPLETED", previous_status: str = "COMPLETED", **columns: Any
+) -> str:
+    """A lottery as migrate-legacy leaves one the previous system drew (COMPLETED) or cancelled: no commitment,
+    `draw_algorithm_data.legacy`, no signed statement yet (the scheduled draw job signs it)."""
+    from psycopg.types.json import Jsonb
+
+    cancelled_at_cutover = status == "CANCELLED" and previous_status != "CANCELLED"
+    data = {
+        "legacy": True,
+        "verifiable": False,
+        "message": "drawn by the previous system, not independently verifiable",
+        "cancelled_at_cutover": cancelled_at_cutover,
+        "previous": {"status": previous_status, "winning_ticket_number": "1000007"},
+    }
+    values: dict[str, Any] = {
+        "title": "Old phone",
+        "ticket_price": "2.00",
+        "total_tickets": 10,
+        "status": status,
+        "sold_tickets": 10 if status == "COMPLETED" else 0,
+        "start_time": datetime(2025, 5, 1, tzinfo=UTC),
+        "end_time": datetime(2025, 6, 1, tzinfo=UTC),
+        "actual_draw_time": datetime(2025, 6, 1, 12, tzinfo=UTC) if status == "COMPLETED" else None,
+        "winning_ticket_number": 1_000_007 if status == "COMPLETED" else None,
+        "cancelled_at": datetime(2026, 11, 1, tzinfo=UTC) if status == "CANCELLED" else None,
+        "draw_algorithm_data": Jsonb(data),
+        **columns,
+    }
+    names = ", ".join(values)
+    marks = ", ".join(["%s"] * len(values))
+    row = pg.execute(
+        f"insert into lotteries ({names}) values ({marks}) returning id", list(values.values())
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
 def fund(pg: psycopg.Connection, user_id: str, amount: str, wallet_type: str = "BALANCE") -> None:
     pg.execute(
         "select private.wallet_apply(private.wallet_id(%s, %s), %s::numeric, 'ADJUSTMENT', null, null, "

@@ -71,6 +71,7 @@ class Instructions(AdminParams):
     zh: Instruction
     ru: Instruction
     tg: Instruction
+    en: Instruction
 
 
 class PaymentFields(AdminParams):

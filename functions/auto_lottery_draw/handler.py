@@ -6,6 +6,9 @@ processed outbox rows and old read notifications. It also re-tags the payment pr
 still queued (luckymart/uploads.py: a tag step that failed after the deposit committed is retried here).
 Overlapping invocations are safe: each claim is a conditional UPDATE (or `skip locked` for the outbox).
 
+It signs the statement of each lottery migrated from the previous system that has none yet (luckymart/draws.py):
+the verifiers accept "drawn by the previous system" only from it.
+
 Every run ends with `ops_scheduler_tick`: it records the run (`luckymart-admin health` shows it) and returns the
 ages the alarms watch, emitted as metrics: SchedulerRuns (missing for 3 minutes = the schedule stopped),
 OverdueDrawAge and OutboxOldestAge (seconds)."""
@@ -55,6 +58,7 @@ def _run() -> dict[str, Any]:
         "notifications_republished": notification_queue.republish_stale(),
         "proofs": _proof_tagging(),
     }
+    result["legacy_statements"] = _legacy_statements()
     backlog = db.rpc(
         "ops_scheduler_tick",
         {
@@ -97,6 +101,15 @@ def _proof_tagging() -> dict[str, int] | None:
         logger.exception("proof tagging sweep failed")
         return None
     return {"tagged": len(done), "retrying": len(retry)}
+
+
+def _legacy_statements() -> int | None:
+    """Signs one batch of statements of lotteries migrated from the previous system (usually none are left)."""
+    try:
+        return draws.sign_legacy_statements()
+    except Exception:
+        logger.exception("legacy statement signing failed")
+        return None
 
 
 handler = tracing.instrument(lambda_context(_handler))

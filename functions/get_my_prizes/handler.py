@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from luckymart import responses
+from luckymart import player_texts, responses
 from luckymart.api import Call, Endpoint, PageQuery, page_of
 
 PrizeStatus = Literal["PENDING", "SHIPPING", "SHIPPED", "DELIVERED", "RESELLING", "RESOLD"]
@@ -31,7 +31,8 @@ endpoint = Endpoint(
 def get_my_prizes(call: Call[MyPrizesQuery]) -> Any:
     query = call.body
     rows = call.rpc("get_my_prizes", {"p_status": query.status, "p_limit": query.limit, "p_offset": query.offset})
-    return page_of(rows, query)
+    items = [{**p, "shipping": player_texts.labelled_shipping(p.get("shipping"))} for p in rows.get("items") or []]
+    return page_of({**rows, "items": items}, query)
 
 
 handler = endpoint.handler

@@ -1,4 +1,5 @@
-"""get-transactions: the caller's ledger, newest first, paginated, optionally for one wallet type."""
+"""get-transactions: the caller's ledger, newest first, paginated, optionally for one wallet type. Each entry's
+`description_i18n` says what it is in every language (its `description` is an operator's note, in English)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field
 
-from luckymart import responses
+from luckymart import player_texts, responses
 from luckymart.api import Call, Endpoint, PageQuery, page_of
 from luckymart.finance import WalletType
 
@@ -32,7 +33,11 @@ def get_transactions(call: Call[TransactionsQuery]) -> Any:
         "get_transactions",
         {"p_wallet_type": query.wallet_type, "p_limit": query.limit, "p_offset": query.offset},
     )
-    return page_of(rows, query)
+    items = [
+        {**entry, "description_i18n": player_texts.labels(player_texts.LEDGER_TYPES, entry.get("type"))}
+        for entry in rows.get("items") or []
+    ]
+    return page_of({**rows, "items": items}, query)
 
 
 handler = endpoint.handler

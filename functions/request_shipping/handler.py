@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, model_validator
 
-from luckymart import responses
+from luckymart import player_texts, responses
 from luckymart.api import Call, Endpoint
 from luckymart.prize_fields import PrizeRef
 
@@ -53,7 +53,7 @@ endpoint = Endpoint(
 @endpoint
 def request_shipping(call: Call[ShippingBody]) -> Any:
     body = call.body
-    return call.rpc(
+    result = call.rpc(
         "request_shipping",
         {
             "p_prize_id": body.prize_id,
@@ -67,6 +67,7 @@ def request_shipping(call: Call[ShippingBody]) -> Any:
             "p_notes": body.notes,
         },
     )
+    return {**result, "shipping": player_texts.labelled_shipping(result.get("shipping"))}
 
 
 handler = endpoint.handler

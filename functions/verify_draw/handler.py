@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import AliasChoices, Field
 
-from luckymart import draws, receipts, responses
+from luckymart import draws, fairdraw, player_texts, receipts, responses
 from luckymart.api import Body, Call, Endpoint, public_cache
 
 # At most 1,000 tickets (~120 KB) per unauthenticated request (issue 15 #14; it was 10,000 = 1.19 MB).
@@ -33,6 +33,17 @@ endpoint = Endpoint(
 )
 
 
+def _legacy_note(result: dict[str, Any]) -> dict[str, Any]:
+    """For a lottery the previous system drew or cancelled: why it has no draw record, as a code and in words."""
+    record = result.get("record")
+    if not (isinstance(record, dict) and record.get("legacy") is True):
+        return {}
+    statement = record.get("statement")
+    signed = statement.get("reason") if isinstance(statement, dict) else None
+    reason = signed or fairdraw.legacy_reason(str(result.get("status")), record)
+    return {"legacy_reason": reason, "legacy_note_i18n": player_texts.labels(player_texts.LEGACY_NOTES, reason)}
+
+
 @endpoint
 def verify_draw(call: Call[VerifyQuery]) -> Any:
     keys = {"operator_public_key": draws.operator_public_key(), "receipt_public_key": receipts.public_key()}
@@ -44,7 +55,7 @@ def verify_draw(call: Call[VerifyQuery]) -> Any:
             "p_tickets_offset": call.body.tickets_offset,
         },
     )
-    data = {**result, **keys}
+    data = {**result, **keys, **_legacy_note(result)}
     if result.get("status") == "COMPLETED":  # a drawn lottery's proof never changes: any cache may keep it
         return call.cached(data, public_cache(365 * 24 * 3600, immutable=True))
     return data

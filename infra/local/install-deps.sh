@@ -14,6 +14,8 @@ command -v runuser >/dev/null || need_apt+=(util-linux)
 # The verification page's tests drive a real headless Chromium (Debian's browser and its WebDriver).
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+# A font with Chinese glyphs, so the page's screenshots in Chinese are readable (the tests assert the DOM text).
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq

@@ -1034,7 +1034,13 @@ PAYMENT_CONFIG = Step(
                   data ->> 'processing_time', coalesce(is_enabled::boolean, true), coalesce(sort_order::integer, 0)
              from {stage} where reason is null
            on conflict (config_type, method) do update
-             set config_data = public.payment_configs.config_data || excluded.config_data,
+             set config_data = public.payment_configs.config_data || excluded.config_data
+                   -- language by language: a language the old instructions lack keeps ours
+                   || case when jsonb_typeof(excluded.config_data -> 'instructions') = 'object'
+                                and jsonb_typeof(public.payment_configs.config_data -> 'instructions') = 'object'
+                           then jsonb_build_object('instructions', (public.payment_configs.config_data -> 'instructions')
+                                                                   || (excluded.config_data -> 'instructions'))
+                           else '{}'::jsonb end,
                  is_enabled = excluded.is_enabled, sort_order = excluded.sort_order""",
     ),
 )

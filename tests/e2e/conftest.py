@@ -8,6 +8,14 @@ import pytest
 from infra.local.stack import Stack
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests import support_browser
+
+    count = len(support_browser.saved_screenshots)
+    if count:
+        terminalreporter.write_line(f"verification page: {count} screenshots in {support_browser.SCREENSHOTS}")
+
+
 @pytest.fixture
 def api(stack: Stack, clean: object) -> Iterator[httpx.Client]:
     """HTTP client on the local gateway, as the frontend would call it (anon key in Authorization)."""

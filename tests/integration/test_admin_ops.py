@@ -37,7 +37,7 @@ PAYMENT = {
     "account_number": "TJ00 1111 2222",
     "account_name": "LuckyMart LLC",
     "bank_name": "Humo",
-    "instructions": {"zh": "转账", "ru": "Переведите", "tg": "Интиқол диҳед"},
+    "instructions": {"zh": "转账", "ru": "Переведите", "tg": "Интиқол диҳед", "en": "Transfer"},
 }
 
 
@@ -301,7 +301,8 @@ def test_payment_methods_validated_audited_and_what_users_see(clean: psycopg.Con
         ({"account_number": None}, "account_number"),
         ({"bank_name": None}, "bank_name"),
         ({"min_amount": "0"}, "min_amount"),
-        ({"instructions": {"zh": "a", "ru": "b"}}, "instructions.tg"),
+        ({"instructions": {"zh": "a", "ru": "b", "en": "d"}}, "instructions.tg"),
+        ({"instructions": {"zh": "a", "ru": "b", "tg": "c"}}, "instructions.en"),  # players read all four
         ({"method": "bad method"}, "method"),
     ]
     for change, field in refusals:

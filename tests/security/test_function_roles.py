@@ -20,6 +20,7 @@ SYSTEM = {
     "process_commissions", "retention_sweep", "notification_push_claim", "notification_push_record",
     "ops_scheduler_tick", "proof_tagging_due", "proof_tagging_done",
 }  # fmt: skip
+SYSTEM |= {"legacy_statements_due", "legacy_statements_store"}  # the draw job signs migrated lotteries' statements
 # scheduler and draw-lottery (admin); the notification outbox claim also publishes a draw's or broadcast's fan-out
 DRAW_STEPS = {"lottery_draw_ticket", "lottery_draw_complete", "notification_outbox_claim"}
 # User-class functions that take no session: public reads and the sign-in itself.
@@ -122,6 +123,7 @@ def test_the_user_key_cannot_call_admin_or_system_functions(stack: Stack) -> Non
         ("admin_list_admins", {"p_admin": "0" * 64, "p_request": {}}),
         ("admin_ban_user", {"p_admin": "0" * 64, "p_request": {}, "p_user_id": None, "p_reason": None}),
         ("lottery_draw_complete", {"p_lottery_id": None, "p_record": {}}),
+        ("legacy_statements_store", {"p_statements": [], "p_operator_public_key": ""}),  # nor vouch for a draw
         ("retention_sweep", {}),
         ("proof_tagging_done", {"p_deposit_ids": []}),  # a user must not drop a proof from the tagging queue
         ("process_commissions", {"p_order_ids": []}),

@@ -38,6 +38,30 @@ def test_every_key_has_every_language_with_a_message_and_a_button() -> None:
             assert text.strip() and button.strip(), (key, language)
 
 
+def test_in_app_texts_are_the_push_message_as_plain_text_with_a_title() -> None:
+    from luckymart.push_templates import IN_APP_ONLY, TITLES, render_in_app
+
+    # in-app-only types are not pushed
+    assert set(TITLES) == EXPECTED_KEYS and not set(IN_APP_ONLY) & EXPECTED_KEYS
+    for key in [*TEMPLATES, *IN_APP_ONLY]:
+        for language in LANGUAGES:
+            rendered = render_in_app(key, language, {"subject": "S", "amount": "1.00", "text_i18n": {"en": "T"}})
+            assert rendered is not None, (key, language)
+            title, text = rendered
+            assert title.strip() and text.strip(), (key, language)
+            assert "<" not in text and "{" not in text, (key, language)  # no markup, nothing unfilled
+    assert render_in_app("LOTTERY_RESULT", "tg", {"subject": "<a> & b", "winning_code": "7"}) == (
+        "Натиҷаи қуръакашӣ",
+        "Қуръакашии «<a> & b» анҷом ёфт. Чиптаи бурднок: 7. Бори дигар барор!",
+    )
+    assert render_in_app("DEPOSIT_APPROVED", "de", {"amount": "5.00"}) == (
+        "Deposit credited", "✅ Your deposit of 5.00 TJS has been credited."
+    )  # fmt: skip
+    assert render_in_app("NOT_A_TEMPLATE", "ru", {}) is None
+    for template in TEMPLATES.values():  # the only markup a push uses is <b>, which the app drops
+        assert all(not re.search(r"<(?!/?b>)", text) for text, _ in template.texts.values())
+
+
 def test_languages_use_the_same_placeholders() -> None:
     for key, template in TEMPLATES.items():
         fields = {

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 
 import pytest
 
 from infra.local import verify_page
 from luckymart import fairdraw
+from scripts import verify_draw
 
 pytestmark = pytest.mark.unit
 
@@ -40,3 +42,37 @@ def test_no_remote_code() -> None:
     for source in verify_page.PAGE.glob("*.*"):
         text = source.read_text(encoding="utf-8")
         assert not re.search(r"""(src|href|import)\s*[=(]?\s*["'](https?:)?//""", text), source.name
+
+
+def test_every_text_exists_in_every_language() -> None:
+    """The page's texts (i18n.js) have the same keys in en, ru, tg and zh, and every check of verify.js has its
+    passing, failing and explaining line in each."""
+    script = (
+        "const {TEXT} = await import('./web/verify/i18n.js');"
+        "const {STEP_IDS} = await import('./web/verify/verify.js');"
+        "console.log(JSON.stringify({TEXT, STEP_IDS}));"
+    )
+    dumped = subprocess.run(
+        ["node", "--input-type=module", "-e", script],
+        cwd=verify_page.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = json.loads(dumped.stdout)
+    texts, steps = loaded["TEXT"], loaded["STEP_IDS"]
+
+    def paths(value: object, prefix: str = "") -> set[str]:
+        if isinstance(value, dict):
+            return set().union(*(paths(v, f"{prefix}.{k}") for k, v in value.items()))
+        assert isinstance(value, str) and value.strip(), prefix
+        return {prefix}
+
+    assert set(texts) == {"en", "ru", "tg", "zh"}
+    english = paths(texts["en"])
+    for language, catalogue in texts.items():
+        assert paths(catalogue) == english, language
+        for step in steps:
+            assert {"ok", "fail", "about"} <= set(catalogue["steps"][step]), (language, step)
+    assert set(texts["en"]["steps"]) == set(steps) == set(verify_draw.STEP_IDS)  # the Python verifier's too
+    assert set(texts["en"]["legacy_reasons"]) == set(fairdraw.LEGACY_REASONS) == set(verify_draw.LEGACY_REASONS)

@@ -237,10 +237,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's notifications (newest first); the envelope adds `unread_count` */
+        /** The caller's notifications (newest first) in their language; the envelope adds `unread_count` */
         get: operations["get_notifications_get"];
         put?: never;
-        /** The caller's notifications (newest first); the envelope adds `unread_count` */
+        /** The caller's notifications (newest first) in their language; the envelope adds `unread_count` */
         post: operations["get_notifications"];
         delete?: never;
         options?: never;
@@ -835,6 +835,39 @@ export interface components {
              */
             payment_reference?: string | null;
         };
+        /**
+         * DrawLottery
+         * @description What the verification page shows before its checks (not signed: the checks bind the lottery by its id).
+         */
+        DrawLottery: {
+            /** Currency */
+            currency: string;
+            /** Draw Time */
+            draw_time: string | null;
+            /** Drawn At */
+            drawn_at: string | null;
+            /** Image Url */
+            image_url: string | null;
+            /** Name I18N */
+            name_i18n: {
+                [key: string]: unknown;
+            } | null;
+            /** Sold Tickets */
+            sold_tickets: number;
+            /**
+             * Ticket Price
+             * @description exact decimal amount (2 places)
+             */
+            ticket_price: number;
+            /** Title */
+            title: string;
+            /** Title I18N */
+            title_i18n: {
+                [key: string]: unknown;
+            } | null;
+            /** Total Tickets */
+            total_tickets: number;
+        };
         /** DrawResult */
         DrawResult: {
             /** Drawn At */
@@ -868,6 +901,19 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             entries: components["schemas"]["FrozenEntries"] | null;
+            /**
+             * Legacy Note I18N
+             * @default null
+             */
+            legacy_note_i18n?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Legacy Reason
+             * @default null
+             */
+            legacy_reason?: string | null;
+            lottery: components["schemas"]["DrawLottery"];
             /**
              * Lottery Id
              * Format: uuid
@@ -1025,6 +1071,13 @@ export interface components {
             currency: string;
             /** Description */
             description: string | null;
+            /**
+             * Description I18N
+             * @default null
+             */
+            description_i18n?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Frozen Delta
              * @description exact decimal amount (2 places)
@@ -1416,7 +1469,10 @@ export interface components {
             /** Token */
             token: string;
         };
-        /** Notification */
+        /**
+         * Notification
+         * @description `title` and `content` in `language` (the user's: their /language choice in the bot, else Telegram's).
+         */
         Notification: {
             /** Content */
             content: string;
@@ -1436,6 +1492,8 @@ export interface components {
             id: string;
             /** Is Read */
             is_read: boolean;
+            /** Language */
+            language: string;
             /** Read At */
             read_at: string | null;
             /** Related Id */
@@ -1957,6 +2015,13 @@ export interface components {
             shipping_company: string | null;
             /** Status */
             status: string;
+            /**
+             * Status I18N
+             * @default null
+             */
+            status_i18n?: {
+                [key: string]: unknown;
+            } | null;
             /** Tracking Number */
             tracking_number: string | null;
         };

@@ -54,6 +54,7 @@ as $$
                     'process_commissions', 'retention_sweep', 'notification_push_claim', 'notification_push_record',
                     'ops_scheduler_tick', 'proof_tagging_due', 'proof_tagging_done')
       then array['luckymart_system']
+    when p_name in ('legacy_statements_due', 'legacy_statements_store') then array['luckymart_system']
     else array['luckymart_user']
   end
 $$;

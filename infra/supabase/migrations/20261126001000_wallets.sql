@@ -521,7 +521,8 @@ begin
   perform private.notify(v_deposit.user_id, 'PAYMENT_FAILED', 'Deposit rejected',
                          format('Your deposit of %s %s was rejected.%s', v_deposit.amount, v_deposit.currency,
                                 coalesce(' ' || v_deposit.admin_note, '')),
-                         jsonb_build_object('amount', v_deposit.amount, 'order_number', v_deposit.order_number),
+                         jsonb_build_object('amount', v_deposit.amount, 'order_number', v_deposit.order_number,
+                                            'note', v_deposit.admin_note),
                          v_deposit.id, 'DEPOSIT');
   return private.deposit_json(v_deposit);
 end
@@ -627,7 +628,8 @@ begin
                          format('Your withdrawal of %s %s was rejected and the amount returned to your balance.%s',
                                 v_withdrawal.amount, v_withdrawal.currency,
                                 coalesce(' ' || v_withdrawal.admin_note, '')),
-                         jsonb_build_object('amount', v_withdrawal.amount, 'order_number', v_withdrawal.order_number),
+                         jsonb_build_object('amount', v_withdrawal.amount, 'order_number', v_withdrawal.order_number,
+                                            'note', v_withdrawal.admin_note),
                          v_withdrawal.id, 'WITHDRAWAL');
   return private.withdrawal_json(v_withdrawal)
          || jsonb_build_object('balance', v_wallet.balance, 'frozen_balance', v_wallet.frozen_balance);

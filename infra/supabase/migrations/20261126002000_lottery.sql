@@ -435,6 +435,20 @@ $$;
 
 -- Public: the commitment from creation on; from sell-out the frozen entries (root, count) and pages of the ticket
 -- list (by seq, at most 1,000 per page: ~120 KB); after the draw the signed record.
+-- What the verification page shows a player before the checks: the prize they played for and its result time.
+-- Not part of anything signed: the checks bind the lottery by its id.
+create or replace function private.verify_draw_lottery_json(p_lottery public.lotteries) returns jsonb
+language sql stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'title', p_lottery.title, 'title_i18n', p_lottery.title_i18n, 'name_i18n', p_lottery.name_i18n,
+    'image_url', coalesce(p_lottery.image_url, p_lottery.image_urls ->> 0),
+    'ticket_price', p_lottery.ticket_price, 'currency', p_lottery.currency,
+    'total_tickets', p_lottery.total_tickets, 'sold_tickets', p_lottery.sold_tickets,
+    'draw_time', p_lottery.draw_time, 'drawn_at', p_lottery.actual_draw_time)
+$$;
+
 create or replace function public.verify_draw(p_lottery_id uuid, p_tickets_limit integer, p_tickets_offset integer)
 returns jsonb
 language plpgsql stable
@@ -458,6 +472,7 @@ begin
   v_entries := private.lottery_entries_json(p_lottery_id);
   return jsonb_build_object(
     'lottery_id', v_lottery.id, 'title', v_lottery.title, 'status', v_lottery.status,
+    'lottery', private.verify_draw_lottery_json(v_lottery),
     'commitment', v_lottery.draw_commitment,
     'entries', v_entries,
     'record', case when v_lottery.status = 'COMPLETED' then v_lottery.draw_algorithm_data end,

@@ -385,7 +385,8 @@ begin
                          v_resale.id, 'resale');
   perform private.notify(v_user.id, 'RESALE_PURCHASED', 'Purchase complete',
                          format('You bought %s for %s.', v_old_prize.prize_name, v_resale.resale_price),
-                         jsonb_build_object('resale_id', v_resale.id, 'prize_id', v_new_prize.id),
+                         jsonb_build_object('resale_id', v_resale.id, 'prize_id', v_new_prize.id,
+                                            'resale_price', v_resale.resale_price),
                          v_resale.id, 'resale');
 
   return private.idempotency_finish(v_user.id, 'purchase-resale', p_idempotency_key, jsonb_build_object(
@@ -514,6 +515,9 @@ set search_path = ''
 as $$
 declare
   v_user public.users := private.session_user(p_session);
+  -- the language its pushes use (telegram.sql), so the app and the push say the same thing
+  v_lang text := private.push_language(v_user, (select c.language from public.telegram_chats c
+                                                 where c.telegram_id = v_user.telegram_id));
 begin
   return (
     with matching as not materialized (
@@ -525,9 +529,17 @@ begin
     )
     select private.page_json(
       -- row_to_json prints no spaces and names no keys per row: the smallest, fastest item
+      -- the handler renders title and content from `template` (luckymart/push_templates.py) and `subject`
       (select json_agg(row_to_json(n) order by n.created_at desc, n.id)
-         from (select id, type, title, content, data, related_id, related_type, is_read, read_at, created_at
-                 from page) n),
+         from (select p.id, p.type, p.title, p.content, p.data, p.related_id, p.related_type, p.is_read, p.read_at,
+                      p.created_at, v_lang as language,
+                      coalesce(p.push_template,
+                               (select t.template from private.push_templates t
+                                 where t.type = p.type and t.related_type in (coalesce(p.related_type, ''), '')
+                                 order by t.related_type desc limit 1),
+                               p.type) as template,
+                      private.notification_subject(p.data, v_lang) as subject
+                 from page p) n),
       (select count(*) from matching),
       jsonb_build_object('unread_count', (select count(*) from public.notifications
                                            where user_id = v_user.id and not is_read))));

@@ -95,6 +95,23 @@ as $$
            else 'en' end
 $$;
 
+-- What a notification's text names, in the reader's language: its lottery's title, or its prize's (the lottery's
+-- title in that language, else the prize's name). The push and get-notifications both fill {subject} with it.
+create or replace function private.notification_subject(p_data jsonb, p_language text) returns text
+language sql stable
+set search_path = ''
+as $$
+  select case
+    when p_data ? 'lottery_id' then
+      (select coalesce(l.title_i18n ->> p_language, l.title) from public.lotteries l
+        where l.id = (p_data ->> 'lottery_id')::uuid)
+    when p_data ? 'prize_id' then
+      (select coalesce(l.title_i18n ->> p_language, p.prize_name)
+         from public.prizes p left join public.lotteries l on l.id = p.lottery_id
+        where p.id = (p_data ->> 'prize_id')::uuid)
+  end
+$$;
+
 create or replace function private.notification_push_prepare() returns trigger
 language plpgsql
 set search_path = ''
@@ -317,13 +334,7 @@ begin
        set push_status = 'SENDING', push_claimed_at = now(), push_attempts = push_attempts + 1
      where id = v_n.id;
     v_lang := private.push_language(v_user, v_chat.language);
-    v_subject := null;
-    if v_n.data ? 'lottery_id' then
-      select coalesce(l.title_i18n ->> v_lang, l.title) into v_subject
-        from public.lotteries l where l.id = (v_n.data ->> 'lottery_id')::uuid;
-    elsif v_n.data ? 'prize_id' then
-      select p.prize_name into v_subject from public.prizes p where p.id = (v_n.data ->> 'prize_id')::uuid;
-    end if;
+    v_subject := private.notification_subject(v_n.data, v_lang);
     v_items := v_items || jsonb_build_object(
       'id', v_n.id, 'outcome', 'send', 'merged_ids', to_jsonb(v_merged),
       'delay_ms', greatest(0, round(extract(epoch from v_slot - now()) * 1000)),

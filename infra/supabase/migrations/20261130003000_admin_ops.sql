@@ -298,14 +298,16 @@ begin
   v_row.processing_time := private.number_field(p_method, 'processing_time', 0, 43200, true)::integer::text;
   v_row.sort_order := private.number_field(p_method, 'sort_order', -1000, 1000, true)::integer;
   v_row.is_enabled := coalesce((p_method ->> 'is_enabled')::boolean, true);
+  -- players read them in their language: every language the app speaks
   if jsonb_typeof(p_method -> 'instructions') is distinct from 'object' then
-    perform private.field_error('instructions', 'must be an object with zh, ru and tg');
+    perform private.field_error('instructions', 'must be an object with zh, ru, tg and en');
   end if;
-  foreach v_lang in array array['zh', 'ru', 'tg'] loop
+  foreach v_lang in array array['zh', 'ru', 'tg', 'en'] loop
     perform private.text_field(p_method -> 'instructions', v_lang, true, 2000);
   end loop;
-  if exists (select 1 from jsonb_object_keys(p_method -> 'instructions') k where k not in ('zh', 'ru', 'tg')) then
-    perform private.field_error('instructions', 'only zh, ru and tg');
+  if exists (select 1 from jsonb_object_keys(p_method -> 'instructions') k
+              where k not in ('zh', 'ru', 'tg', 'en')) then
+    perform private.field_error('instructions', 'only zh, ru, tg and en');
   end if;
   -- users pay INTO a deposit method: it needs the account to pay to (and the bank, for a bank transfer)
   v_row.config_data := jsonb_strip_nulls(jsonb_build_object(

@@ -174,6 +174,7 @@ set search_path = ''
 as $$
   select jsonb_build_object(
     'lottery_id', p_lottery.id, 'title', p_lottery.title, 'status', p_lottery.status,
+    'lottery', private.verify_draw_lottery_json(p_lottery),
     'commitment', null, 'entries', null,
     'record', p_lottery.draw_algorithm_data,
     'tickets', jsonb_build_object(

@@ -66,3 +66,28 @@ def complete(claim: dict[str, Any]) -> Any:
     commission_queue.publish_released(released)
     metrics.draw_completed(claim, result)
     return result
+
+
+def sign_legacy_statements(limit: int = 100) -> int:
+    """Signs the statement of each lottery the previous system drew or cancelled that has none yet (one batch):
+    verifiers accept "drawn by the previous system" only from it. SQL picks the lotteries, never one with a
+    commitment of this system, and stores a statement only on the row it describes. Returns the number stored."""
+    due = db.rpc("legacy_statements_due", {"p_limit": limit})
+    if not due:
+        return 0
+    key = signing_key()
+    signed_at = utc_now_iso()
+    statements = [
+        fairdraw.legacy_statement(
+            key,
+            lottery_id=str(row["lottery_id"]),
+            reason=fairdraw.legacy_reason(str(row["status"]), dict(row["record"])),
+            winning_ticket_number=row.get("winning_ticket_number"),
+            drawn_at=row.get("drawn_at"),
+            total_tickets=int(row["total_tickets"]),
+            signed_at=signed_at,
+        )
+        for row in due
+    ]
+    signer = fairdraw.public_key_hex(key)
+    return int(db.rpc("legacy_statements_store", {"p_statements": statements, "p_operator_public_key": signer}))

@@ -203,3 +203,53 @@ def draw_record(
         "drawn_at": drawn_at,
     }
     return {**body, "draw_signature": sign(key, body)}
+
+
+LEGACY_FORMAT = "luckymart-legacy-v1"
+LEGACY_REASONS = (
+    "DRAWN_BY_PREVIOUS_SYSTEM",
+    "CANCELLED_BY_PREVIOUS_SYSTEM",
+    "DRAWN_WITHOUT_WINNER_CANCELLED",
+    "ON_SALE_CANCELLED_REFUNDED",
+)
+
+
+def legacy_reason(status: str, record: dict[str, Any]) -> str:
+    """Why a lottery migrated from the previous system has no fair-draw record, from its status and the record
+    migrate-legacy wrote (`cancelled_at_cutover`, `previous.status`)."""
+    if status == "COMPLETED":
+        return "DRAWN_BY_PREVIOUS_SYSTEM"
+    if record.get("cancelled_at_cutover") is not True:
+        return "CANCELLED_BY_PREVIOUS_SYSTEM"
+    previous = record.get("previous")
+    previous_status = str(previous.get("status") or "") if isinstance(previous, dict) else ""
+    if previous_status.strip().upper() in ("COMPLETED", "DRAWN"):
+        return "DRAWN_WITHOUT_WINNER_CANCELLED"
+    return "ON_SALE_CANCELLED_REFUNDED"
+
+
+def legacy_statement(
+    key: Ed25519PrivateKey,
+    *,
+    lottery_id: str,
+    reason: str,
+    winning_ticket_number: int | None,
+    drawn_at: str | None,
+    total_tickets: int,
+    signed_at: str,
+) -> dict[str, Any]:
+    """The operator's signed word that the previous system ran this lottery (it has no fair-draw record): what a
+    verifier accepts instead of a record, for this lottery id only (docs/fairness.md)."""
+    if reason not in LEGACY_REASONS:
+        raise ValueError(f"unknown legacy reason {reason!r}")
+    body = {
+        "format": LEGACY_FORMAT,
+        "lottery_id": lottery_id,
+        "reason": reason,
+        "winning_ticket_number": winning_ticket_number,
+        "drawn_at": drawn_at,
+        "total_tickets": total_tickets,
+        "operator_public_key": public_key_hex(key),
+        "signed_at": signed_at,
+    }
+    return {**body, "statement_signature": sign(key, body)}

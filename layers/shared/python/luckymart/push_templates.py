@@ -1,15 +1,19 @@
-"""Push message templates: one per template key (private.push_templates maps notification types to keys) and
-language (ru, tg, zh, en; en is the fallback), each with the text of its Mini App button.
+"""Notification texts: the Telegram push and the in-app list (get-notifications) render the same templates, in the
+user's language (ru, tg, zh, en; en is the fallback), from the notification's stored parameters, so both say the
+same thing.
 
-Placeholders are filled from the notification's data; every value is HTML-escaped (messages use parse_mode HTML,
-and lottery titles, notes and broadcast texts are typed by people). tests/unit/test_push_templates.py fails when
-a key or a language is missing.
+TEMPLATES: one per push template key (private.push_templates maps notification types to keys), each with the text
+of its Mini App button. In a push every value is HTML-escaped (messages use parse_mode HTML, and lottery titles,
+notes and broadcast texts are typed by people); in the app the same message is plain text with the user's title.
+IN_APP_ONLY: the notification types that are not pushed. tests/unit/test_push_templates.py fails when a key or a
+language is missing.
 """
 
 from __future__ import annotations
 
 import html
 import os
+import re
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -153,7 +157,7 @@ TEMPLATES: dict[str, Template] = {
             "ru": ("🤝 Реферальная комиссия: +{total_amount} TJS ({merged_count} шт.)", "Друзья"),
             "tg": ("🤝 Комиссияи даъватшудагон: +{total_amount} TJS ({merged_count} адад)", "Дӯстон"),
             "zh": ("🤝 推荐佣金：+{total_amount} TJS（{merged_count} 笔）", "我的邀请"),
-            "en": ("🤝 Referral commission: +{total_amount} TJS ({merged_count} payments)", "Friends"),
+            "en": ("🤝 Referral commission: +{total_amount} TJS (payments: {merged_count})", "Friends"),
         },
     ),
     "BROADCAST": T(
@@ -168,19 +172,103 @@ TEMPLATES: dict[str, Template] = {
 }
 
 
+# In-app titles of the push templates.
+TITLES: dict[str, dict[str, str]] = {
+    "LOTTERY_WIN": {"ru": "Вы выиграли!", "tg": "Шумо ғолиб шудед!", "zh": "恭喜中奖！", "en": "You won!"},
+    "LOTTERY_RESULT": {"ru": "Итоги розыгрыша", "tg": "Натиҷаи қуръакашӣ", "zh": "开奖结果", "en": "Draw result"},
+    "LOTTERY_CANCELLED": {
+        "ru": "Розыгрыш отменён", "tg": "Қуръакашӣ бекор шуд", "zh": "抽奖已取消", "en": "Lottery cancelled",
+    },
+    "DEPOSIT_APPROVED": {
+        "ru": "Пополнение зачислено", "tg": "Пуркунӣ ворид шуд", "zh": "充值已到账", "en": "Deposit credited",
+    },
+    "DEPOSIT_REJECTED": {
+        "ru": "Пополнение отклонено", "tg": "Пуркунӣ рад шуд", "zh": "充值未通过", "en": "Deposit rejected",
+    },
+    "WITHDRAWAL_COMPLETED": {
+        "ru": "Вывод выплачен", "tg": "Баровардан пардохт шуд", "zh": "提现已完成", "en": "Withdrawal paid",
+    },
+    "WITHDRAWAL_REJECTED": {
+        "ru": "Вывод отклонён", "tg": "Баровардан рад шуд", "zh": "提现被拒绝", "en": "Withdrawal rejected",
+    },
+    "SHIPPING_SHIPPED": {
+        "ru": "Приз отправлен", "tg": "Ҷоиза фиристода шуд", "zh": "奖品已发货", "en": "Your prize is on its way",
+    },
+    "SHIPPING_DELIVERED": {
+        "ru": "Приз доставлен", "tg": "Ҷоиза расонида шуд", "zh": "奖品已送达", "en": "Prize delivered",
+    },
+    "SHOWOFF_APPROVED": {
+        "ru": "Отзыв опубликован", "tg": "Шарҳ нашр шуд", "zh": "晒单已发布", "en": "Showoff published",
+    },
+    "SHOWOFF_REJECTED": {
+        "ru": "Отзыв отклонён", "tg": "Шарҳ тасдиқ нашуд", "zh": "晒单未通过", "en": "Showoff not approved",
+    },
+    "RESALE_SOLD": {"ru": "Лот продан", "tg": "Лот фурӯхта шуд", "zh": "转售已售出", "en": "Listing sold"},
+    "COMMISSION": {
+        "ru": "Реферальная комиссия", "tg": "Комиссияи даъват", "zh": "推荐佣金", "en": "Referral commission",
+    },
+    "BROADCAST": {"ru": "LuckyMart", "tg": "LuckyMart", "zh": "LuckyMart", "en": "LuckyMart"},
+}  # fmt: skip
+
+# Where the push points to the app for details, the app shows them: the reviewer's note (typed by a person, as is).
+IN_APP_MESSAGES: dict[str, dict[str, str]] = {
+    "DEPOSIT_REJECTED": {
+        "ru": "Пополнение на {amount} TJS отклонено. {note}",
+        "tg": "Пуркунии {amount} TJS рад карда шуд. {note}",
+        "zh": "您的 {amount} TJS 充值未通过。{note}",
+        "en": "Your deposit of {amount} TJS was rejected. {note}",
+    },
+    "WITHDRAWAL_REJECTED": {
+        "ru": "Вывод {amount} TJS отклонён, сумма возвращена на баланс. {note}",
+        "tg": "Баровардани {amount} TJS рад шуд, маблағ ба тавозун баргашт. {note}",
+        "zh": "您的 {amount} TJS 提现被拒绝，金额已退回余额。{note}",
+        "en": "Your withdrawal of {amount} TJS was rejected; the amount is back in your balance. {note}",
+    },
+}
+
+# Notification types shown in the app only (no push): language -> (title, message).
+IN_APP_ONLY: dict[str, dict[str, tuple[str, str]]] = {
+    "BONUS_ACTIVATED": {
+        "ru": ("Бонус активирован", "🎁 Бонус за первое пополнение {amount} TJS зачислен на бонусный кошелёк."),
+        "tg": ("Бонус фаъол шуд", "🎁 Бонуси пуркунии аввал {amount} TJS ба ҳамёни бонусӣ ворид шуд."),
+        "zh": ("奖励已激活", "🎁 您的首充奖励 {amount} TJS 已存入奖励钱包。"),
+        "en": ("Bonus activated", "🎁 Your first-deposit bonus of {amount} TJS is in your BONUS wallet."),
+    },
+    "SHIPPING_REQUESTED": {
+        "ru": ("Заявка на доставку", "Мы получили вашу заявку на доставку приза «{subject}»."),
+        "tg": ("Дархости расонидан", "Дархости шумо барои расонидани ҷоизаи «{subject}» қабул шуд."),
+        "zh": ("已申请发货", "我们已收到您对奖品「{subject}」的发货申请。"),
+        "en": ("Shipping requested", "We received your shipping request for “{subject}”."),
+    },
+    "RESALE_PURCHASED": {
+        "ru": ("Покупка совершена", "Вы купили «{subject}» за {resale_price} TJS."),
+        "tg": ("Харид анҷом ёфт", "Шумо «{subject}»-ро ба {resale_price} TJS харидед."),
+        "zh": ("购买成功", "您以 {resale_price} TJS 购买了「{subject}」。"),
+        "en": ("Purchase complete", "You bought “{subject}” for {resale_price} TJS."),
+    },
+    "RESALE_CANCELLED": {
+        "ru": ("Лот снят", "LuckyMart сняла ваш лот «{subject}» с продажи: {reason}. Приз снова ваш."),
+        "tg": ("Лот бардошта шуд",
+               "LuckyMart лоти шумо «{subject}»-ро аз фурӯш бардошт: {reason}. Ҷоиза боз аз они шумост."),
+        "zh": ("转售已下架", "LuckyMart 已下架您转售的「{subject}」：{reason}。奖品重新归您所有。"),
+        "en": ("Listing removed",
+               "Your resale listing of “{subject}” was removed by LuckyMart: {reason}. The prize is yours again."),
+    },
+}  # fmt: skip
+_MARKUP = re.compile(r"</?b>")
+
+
 class _Values(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""
 
 
-def _values(data: dict[str, Any], language: str) -> _Values:
-    values = _Values(
-        {k: html.escape(str(v)) for k, v in data.items() if v is not None and not isinstance(v, dict)}
-    )
+def _values(data: dict[str, Any], language: str, escape: Any = html.escape) -> _Values:
+    values = _Values({k: escape(str(v)) for k, v in data.items() if v is not None and not isinstance(v, dict)})
     text_i18n = data.get("text_i18n")
     if isinstance(text_i18n, dict):  # broadcasts: the admin's text in the user's language
         text = text_i18n.get(language) or text_i18n.get(FALLBACK) or next(iter(text_i18n.values()), "")
-        values["text"] = html.escape(str(text))
+        values["text"] = escape(str(text))
     return values
 
 
@@ -200,6 +288,25 @@ def render(template_key: str, language: str, data: dict[str, Any]) -> tuple[str,
         button = str(labels.get(lang) or labels.get(FALLBACK) or button)
     ids = _Values({k: str(v) for k, v in data.items() if isinstance(v, str | int)})
     return message, web_app_markup(button, string.Formatter().vformat(path, (), ids))
+
+
+def render_in_app(template_key: str, language: str, data: dict[str, Any]) -> tuple[str, str] | None:
+    """(title, message) of a notification in the app: the push's message as plain text (values as typed, no
+    markup) with its title, or an in-app-only type's. None for a key without a template (the stored texts stay).
+    An in-app notification is one event: a commission digest's sum and count are its own amount and 1."""
+    lang = language if language in LANGUAGES else FALLBACK
+    if template_key in IN_APP_ONLY:
+        title, text = IN_APP_ONLY[template_key][lang]
+    elif template_key in TEMPLATES:
+        title = TITLES[template_key][lang]
+        text = IN_APP_MESSAGES.get(template_key, {}).get(lang) or _MARKUP.sub(
+            "", TEMPLATES[template_key].texts[lang][0]
+        )
+    else:
+        return None
+    values = _values({"total_amount": data.get("amount"), "merged_count": 1, **data}, lang, escape=str)
+    message = string.Formatter().vformat(text, (), values).strip()
+    return string.Formatter().vformat(title, (), values)[:100], message
 
 
 def web_app_markup(label: str, path: str) -> dict[str, Any] | None:

@@ -109,7 +109,8 @@ class LedgerEntry(Out):
     balance_after: Money
     frozen_delta: Money
     status: str
-    description: str | None
+    description: str | None  # an operator's note, in English: show `description_i18n`
+    description_i18n: Json | None = None  # what the entry is, by type, in ru/tg/zh/en
     reference_type: str | None
     reference_id: str | None
     related_order_id: UUID | None
@@ -416,18 +417,37 @@ class DrawTickets(Out):
     total: int
 
 
+class DrawLottery(Out):
+    """What the verification page shows before its checks (not signed: the checks bind the lottery by its id)."""
+
+    title: str
+    title_i18n: Json | None
+    name_i18n: Json | None
+    image_url: str | None
+    ticket_price: Money
+    currency: str
+    total_tickets: int
+    sold_tickets: int
+    draw_time: datetime | None
+    drawn_at: datetime | None
+
+
 class DrawVerification(Out):
     """Everything scripts/verify_draw.py needs; `commitment` and `record` are checked by the verifier itself."""
 
     lottery_id: UUID
     title: str
     status: str
+    lottery: DrawLottery
     commitment: Json | None
     entries: FrozenEntries | None
     record: Json | None
     tickets: DrawTickets
     operator_public_key: str
     receipt_public_key: str
+    # a lottery the previous system drew or cancelled: why it has no draw record (fairdraw.LEGACY_REASONS)
+    legacy_reason: str | None = None
+    legacy_note_i18n: Json | None = None
 
 
 class TicketProof(Out):
@@ -461,6 +481,7 @@ class Shipping(Out):
     notes: str | None
     tracking_number: str | None
     shipping_company: str | None
+    status_i18n: Json | None = None  # the status in ru/tg/zh/en (the player's lists)
     requested_at: datetime
     shipped_at: datetime | None
     delivered_at: datetime | None
@@ -594,10 +615,13 @@ class Like(Out):
 
 
 class Notification(Out):
+    """`title` and `content` in `language` (the user's: their /language choice in the bot, else Telegram's)."""
+
     id: UUID
     type: str
     title: str
     content: str
+    language: str
     data: Json | None
     related_id: str | None
     related_type: str | None
