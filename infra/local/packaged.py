@@ -16,13 +16,17 @@ For one packaged stage (build/package/<stage>) and a running local stack:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import platform
 import secrets
 import shutil
 import subprocess
+import sys
 import threading
+import time
+import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -32,12 +36,14 @@ from statistics import median
 from typing import Any
 from urllib.parse import urlsplit
 
-from infra.local.aws import LocalAws, LocalQueue
+from infra.local.aws import NOTIFICATION_VISIBILITY_SECONDS, LocalAws, LocalQueue, _create_queue
+from infra.local.gateway import Gateway
 from infra.local.lambda_container import Container, ContainerSpec, FunctionError, FunctionPool
 from infra.local.lambdas import as_lambda_sees_it, from_lambda
 from infra.local.parameters_extension import parameters_extension
-from infra.local.s3 import LOCAL_BUCKET
-from infra.local.stack import ROOT
+from infra.local.s3 import LOCAL_BUCKET, LOCAL_REGION
+from infra.local.secrets import local_secrets
+from infra.local.stack import ROOT, Stack, free_port
 from infra.local.template import PackagedFunction, PackagedStage, Physical, References, TemplateError, load_stage
 from luckymart import config, fairdraw
 from luckymart.log import logger
@@ -107,7 +113,7 @@ def local_resources(aws: LocalAws, region: str, account: str) -> dict[str, Physi
         )
         for logical, url in queues.items()
     }
-    bucket = os.environ.get("UPLOADS_BUCKET", LOCAL_BUCKET)
+    bucket = aws.env.get("UPLOADS_BUCKET", LOCAL_BUCKET)
     bound["UploadsBucket"] = Physical(bucket, {"Arn": f"arn:aws:s3:::{bucket}", "DomainName": f"{bucket}.s3"})
     return bound
 
@@ -160,6 +166,7 @@ class PackagedLambdas:
     parameter_reads: list[tuple[str, str, bool]] = field(default_factory=list)  # (function, name, allowed)
     _pools: dict[str, FunctionPool] = field(default_factory=dict)
     _tokens: dict[str, PackagedFunction] = field(default_factory=dict)
+    _folders: dict[tuple[Any, ...], Path] = field(default_factory=dict)
     _exit: ExitStack = field(default_factory=ExitStack)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -333,22 +340,26 @@ class PackagedLambdas:
 
     def _unpacked(self, archives: list[Path], kind: str) -> Path:
         """The archives extracted in order into one folder (later layers overwrite earlier ones, as on Lambda);
-        once per distinct set of archives."""
-        digest = hashlib.sha256()
-        for archive in archives:
-            digest.update(archive.read_bytes())
-        folder = self.run_dir / "lambda-artifacts" / f"{kind}-{digest.hexdigest()[:16]}"
+        once per distinct list of archives."""
+        key = (kind, *archives)
         with self._lock:
-            if not folder.exists():
-                folder.parent.mkdir(parents=True, exist_ok=True)
-                if not archives:
-                    folder.mkdir(mode=0o755)
+            if key in self._folders:
+                return self._folders[key]
+            digest = hashlib.sha256(b"\0".join(str(a.resolve()).encode() for a in archives)).hexdigest()[:16]
+            folder = self.run_dir / "lambda-artifacts" / f"{kind}-{digest}"
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            if not archives:
+                folder.mkdir(mode=0o755)
+            elif len(archives) == 1:
+                unpack(archives[0], folder)
+            else:
                 for i, archive in enumerate(archives):
                     part = folder.with_name(f"{folder.name}.{i}")
                     unpack(archive, part)
                     shutil.copytree(part, folder, dirs_exist_ok=True, symlinks=True)
                     shutil.rmtree(part)
-        return folder
+            self._folders[key] = folder
+            return folder
 
     # ---------------------------------------------------------------- use
     def url_function(self, name: str) -> bool:
@@ -441,3 +452,98 @@ def run_schedules(lambdas: PackagedLambdas, aws: LocalAws, every_seconds: float)
 
 def _invoker(lambdas: PackagedLambdas, name: str) -> Callable[[dict[str, Any], Any], Any]:
     return lambda event, _context: lambdas.invoke(name, event)
+
+
+# ------------------------------------------------------------------------------------------------ for the tests
+@contextmanager
+def standalone_aws(run_dir: Path) -> Iterator[LocalAws]:
+    """moto (S3, SQS, SSM) in a process of its own, with the local bucket and queues: nothing in this process's
+    environment or in moto's in-process state (which other tests mock) is touched."""
+    import boto3
+
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    with (run_dir / "moto.log").open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    aws: LocalAws | None = None
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()  # noqa: S310 - http://127.0.0.1
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"moto did not start; see {run_dir / 'moto.log'}") from None
+                time.sleep(0.2)
+        sqs = boto3.client(
+            "sqs", region_name=LOCAL_REGION, endpoint_url=endpoint, aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
+        )  # fmt: skip
+        s3 = boto3.client(
+            "s3", region_name=LOCAL_REGION, endpoint_url=endpoint, aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
+        )  # fmt: skip
+        s3.create_bucket(Bucket=LOCAL_BUCKET, CreateBucketConfiguration={"LocationConstraint": LOCAL_REGION})
+        commissions = _create_queue(sqs, "luckymart-local-commissions", 5)
+        notifications = _create_queue(sqs, "luckymart-local-notifications", NOTIFICATION_VISIBILITY_SECONDS)
+        aws = LocalAws(endpoint, commissions.url, commissions.dlq_url, commissions.arn, notifications)
+        aws.env = {
+            "AWS_ENDPOINT_URL_S3": endpoint,
+            "AWS_ENDPOINT_URL_SQS": endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_REGION": LOCAL_REGION,
+            "AWS_DEFAULT_REGION": LOCAL_REGION,
+            "UPLOADS_BUCKET": LOCAL_BUCKET,
+            "COMMISSION_QUEUE_URL": commissions.url,
+            "COMMISSION_DLQ_URL": commissions.dlq_url,
+            "NOTIFICATION_QUEUE_URL": notifications.url,
+            "NOTIFICATION_DLQ_URL": notifications.dlq_url,
+        }
+        yield aws
+    finally:
+        if aws is not None:
+            aws.stop.set()
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@dataclass(frozen=True)
+class PackagedDeployment:
+    """A packaged stage running against a local stack: its own gateway in front of the packaged functions."""
+
+    stack: Stack  # the same database and PostgREST; api_url is this deployment's gateway (never start/stop it)
+    lambdas: PackagedLambdas
+    aws: LocalAws
+
+
+@contextmanager
+def packaged_deployment(stack: Stack, cors_origins: str, stage: str = "dev") -> Iterator[PackagedDeployment]:
+    """The tests' packaged mode: moto in its own process, the packaged functions, a gateway on a free port."""
+    run_dir = stack.run_dir / f"packaged-{stage}"
+    run_dir.mkdir(exist_ok=True)
+    with standalone_aws(run_dir) as aws:
+        port = free_port()
+        services = LocalServices(
+            supabase_url=f"http://127.0.0.1:{port}",
+            cors_origins=cors_origins,
+            secrets={**stack.env(), **local_secrets(stack.run_dir)},
+            aws=aws,
+        )
+        with packaged_lambdas(stage, run_dir, services) as lambdas:
+            gateway = Gateway(port, stack.rest_port, lambdas)
+            gateway.serve_in_thread()
+            try:
+                yield PackagedDeployment(dataclasses.replace(stack, api_port=port), lambdas, aws)
+            finally:
+                gateway.shutdown()
+                gateway.server_close()

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from selenium import webdriver
 
+from infra.local.lambdas import Lambdas
 from infra.local.stack import Stack
 from luckymart import fairdraw
 from scripts import verify_draw
@@ -124,11 +125,9 @@ def sold_out(pg: psycopg.Connection, stack: Stack) -> dict[str, Any]:
     return {"lottery": lottery, "receipt": receipt}
 
 
-def draw(pg: psycopg.Connection, lottery_id: str) -> None:
-    from functions.auto_lottery_draw.handler import handler
-
+def draw(pg: psycopg.Connection, lottery_id: str, lambdas: Lambdas) -> None:
     pg.execute("update lotteries set draw_time = now() - interval '1 second' where id = %s", (lottery_id,))
-    handler({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}, None)
+    lambdas.invoke("auto-lottery-draw", {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
     assert pg.execute("select status from lotteries where id = %s", (lottery_id,)).fetchone() == ("COMPLETED",)
 
 
@@ -150,7 +149,12 @@ def test_a_lottery_drawn_before_the_cutover_is_said_to_be_not_verifiable(browser
 
 
 def test_real_lottery_before_and_after_the_draw(
-    browser: webdriver.Chrome, pg: psycopg.Connection, stack: Stack, sold_out: dict[str, Any], tmp_path: Path
+    browser: webdriver.Chrome,
+    pg: psycopg.Connection,
+    stack: Stack,
+    lambdas: Lambdas,
+    sold_out: dict[str, Any],
+    tmp_path: Path,
 ) -> None:
     lottery_id, receipt = sold_out["lottery"]["id"], sold_out["receipt"]
     # the Python verifier, over HTTP before the draw: the frozen entries and the receipt
@@ -169,7 +173,7 @@ def test_real_lottery_before_and_after_the_draw(
     assert before["steps"] == {s: "pending" if s in draw_steps else "ok" for s in STEPS}
     assert browser.find_element("id", "verdict").text.startswith("ВЕРНО")
 
-    draw(pg, lottery_id)
+    draw(pg, lottery_id, lambdas)
     after = run_page(browser, page)
     assert after["verdict"] == "valid", after
     assert after["steps"] == dict.fromkeys(STEPS, "ok")
@@ -241,11 +245,16 @@ DOCTORED = {
 
 @pytest.mark.parametrize("case", [*DOCTORED, "wrong operator key", "wrong receipt key"])
 def test_each_doctored_record_fails_at_its_step(
-    browser: webdriver.Chrome, pg: psycopg.Connection, stack: Stack, sold_out: dict[str, Any], case: str
+    browser: webdriver.Chrome,
+    pg: psycopg.Connection,
+    stack: Stack,
+    lambdas: Lambdas,
+    sold_out: dict[str, Any],
+    case: str,
 ) -> None:
     lottery_id, receipt = sold_out["lottery"]["id"], sold_out["receipt"]
     if pg.execute("select status from lotteries where id = %s", (lottery_id,)).fetchone() != ("COMPLETED",):
-        draw(pg, lottery_id)
+        draw(pg, lottery_id, lambdas)
     real = gateway_source(stack.api_url)("verify-draw", {"lottery_id": lottery_id})
     config = {
         "operator_public_key": real["operator_public_key"],
