@@ -527,7 +527,9 @@ class PackagedDeployment:
 
 
 @contextmanager
-def packaged_deployment(stack: Stack, cors_origins: str, stage: str = "dev") -> Iterator[PackagedDeployment]:
+def packaged_deployment(
+    stack: Stack, cors_origins: str, stage: str = "dev", concurrency: int = DEFAULT_CONCURRENCY
+) -> Iterator[PackagedDeployment]:
     """The tests' packaged mode: moto in its own process, the packaged functions, a gateway on a free port."""
     run_dir = stack.run_dir / f"packaged-{stage}"
     run_dir.mkdir(exist_ok=True)
@@ -539,7 +541,7 @@ def packaged_deployment(stack: Stack, cors_origins: str, stage: str = "dev") -> 
             secrets={**stack.env(), **local_secrets(stack.run_dir)},
             aws=aws,
         )
-        with packaged_lambdas(stage, run_dir, services) as lambdas:
+        with packaged_lambdas(stage, run_dir, services, concurrency) as lambdas:
             gateway = Gateway(port, stack.rest_port, lambdas)
             gateway.serve_in_thread()
             try:

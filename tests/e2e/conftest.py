@@ -42,10 +42,13 @@ def lambda_mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+REHEARSED_STAGE = "prod"  # the stage that takes real money (build/package/prod: `make test` packages it first)
+
+
 @pytest.fixture(scope="session")
 def packaged(base_stack: Stack) -> Iterator[PackagedDeployment]:
-    """build/package/dev (made by `make package`, which `make test` runs first) on the session's database."""
-    with packaged_deployment(base_stack, CORS_TEST_ORIGINS) as deployment:
+    """The packaged stage's functions on the session's database, at most 2 containers per function."""
+    with packaged_deployment(base_stack, CORS_TEST_ORIGINS, REHEARSED_STAGE, concurrency=2) as deployment:
         yield deployment
         print(f"\n{deployment.lambdas.summary()}")
 

@@ -42,11 +42,15 @@ def sqs_server(
         aws = deployment.aws
         for name, value in aws.env.items():
             monkeypatch.setenv(name, value)
-        sqs = boto3.client("sqs", region_name=REGION, endpoint_url=aws.endpoint)
-        for url in (aws.queue_url, aws.dlq_url):
-            sqs.purge_queue(QueueUrl=url)
+        queues = Queues(
+            boto3.client("sqs", region_name=REGION, endpoint_url=aws.endpoint), aws.queue_url, aws.dlq_url
+        )
+        for url in (aws.queue_url, aws.dlq_url):  # (PurgeQueue is allowed once a minute)
+            while messages := queues.receive(url, visibility=0):
+                for message in messages:
+                    queues.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         commission_queue.reset()
-        yield Queues(sqs, aws.queue_url, aws.dlq_url)
+        yield queues
         commission_queue.reset()
         return
     port = free_port()
