@@ -200,6 +200,7 @@ class Container:
         self.api = RuntimeApi(spec.function_arn, spec.timeout_seconds)
         self.started = time.monotonic()
         self.init_seconds: float | None = None
+        self.cold_start_counted = False
         self.invocations = 0
         with spec.log_file.open("ab") as log:
             self.process = subprocess.Popen(
@@ -226,6 +227,21 @@ class Container:
                 pending = self.api.pending.get_nowait()
                 error = self.api.init_error or ("Runtime.ExitError", f"Runtime exited during init ({code})")
                 pending.fail(*error)
+
+    def wait_ready(self) -> None:
+        """Until the runtime polls for its first invocation (its init is over); raises FunctionError when the init
+        fails, as the first invocation would."""
+        deadline = time.monotonic() + INIT_TIMEOUT_SECONDS
+        while not self.api.ready.wait(0.05):
+            if self.api.init_error is not None:
+                raise FunctionError(self.spec.function, *self.api.init_error)
+            if not self.alive:
+                raise FunctionError(self.spec.function, "Runtime.ExitError", "Runtime exited during init")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise FunctionError(self.spec.function, "Runtime.InitTimeout", "init did not finish")
+        if self.init_seconds is None:
+            self.init_seconds = time.monotonic() - self.started
 
     def invoke(self, payload: bytes) -> bytes:
         """One invocation; raises FunctionError as Lambda reports a failed one."""
@@ -280,9 +296,22 @@ class FunctionPool:
         try:
             return container.invoke(payload)
         finally:
-            if container.init_seconds is not None and container.invocations == 1:
-                self.cold_starts.append(container.init_seconds)
+            self._count_cold_start(container)
             self._release(container)
+
+    def warm(self) -> None:
+        """An execution environment started ahead of any invocation (or an idle one), through its init."""
+        container = self._acquire()
+        try:
+            container.wait_ready()
+        finally:
+            self._count_cold_start(container)
+            self._release(container)
+
+    def _count_cold_start(self, container: Container) -> None:
+        if container.init_seconds is not None and not container.cold_start_counted:
+            container.cold_start_counted = True
+            self.cold_starts.append(container.init_seconds)
 
     def _acquire(self) -> Container:
         with self._changed:

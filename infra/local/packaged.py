@@ -388,6 +388,19 @@ class PackagedLambdas:
             )
             raise
 
+    def warm(self, name: str) -> None:
+        """One execution environment of `name` through its init (imports of the handler module); FunctionError
+        when the init fails."""
+        try:
+            self._pools[name].warm()
+        except FunctionError as error:
+            self.failures.append(error)
+            raise
+
+    def environment(self, name: str) -> dict[str, str]:
+        """The environment an execution environment of `name` starts with (without its Runtime API address)."""
+        return dict(self._pools[name].spec.environment)
+
     def cold_starts(self) -> dict[str, list[float]]:
         return {name: list(pool.cold_starts) for name, pool in self._pools.items() if pool.cold_starts}
 
