@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import platform
 import secrets
@@ -29,6 +30,7 @@ import time
 import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +40,7 @@ from urllib.parse import urlsplit
 
 from infra.local.aws import NOTIFICATION_VISIBILITY_SECONDS, LocalAws, LocalQueue, _create_queue
 from infra.local.gateway import Gateway
+from infra.local.iam_proxy import IamProxy
 from infra.local.lambda_container import Container, ContainerSpec, FunctionError, FunctionPool
 from infra.local.lambdas import as_lambda_sees_it, from_lambda
 from infra.local.parameters_extension import parameters_extension
@@ -164,8 +167,10 @@ class PackagedLambdas:
     concurrency: int = DEFAULT_CONCURRENCY
     failures: list[FunctionError] = field(default_factory=list)
     parameter_reads: list[tuple[str, str, bool]] = field(default_factory=list)  # (function, name, allowed)
+    aws_denied: list[tuple[str, str, str]] = field(default_factory=list)  # (function, action, resource)
     _pools: dict[str, FunctionPool] = field(default_factory=dict)
     _tokens: dict[str, PackagedFunction] = field(default_factory=dict)
+    _access_keys: dict[str, PackagedFunction] = field(default_factory=dict)
     _folders: dict[tuple[Any, ...], Path] = field(default_factory=dict)
     _exit: ExitStack = field(default_factory=ExitStack)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -199,6 +204,9 @@ class PackagedLambdas:
         self._put_parameters()
         extension = self._exit.enter_context(parameters_extension(self.ssm, "", authorize=self._authorize))
         self.extension_port = extension.server_port
+        moto_port = int(urlsplit(self.services.aws.endpoint).port or 80)
+        self.iam = IamProxy(moto_port, self._authorize_aws, lambda url: queue_arn(url, region, self.refs.account))
+        self._exit.callback(self.iam.close)
         lang, runtime = _python312_prefix(), _runtime_folder()
         problems: list[str] = []
         specs: dict[str, tuple[ContainerSpec, int]] = {}
@@ -250,6 +258,19 @@ class PackagedLambdas:
             )
         return allowed
 
+    def _authorize_aws(self, access_key: str, action: str, resource: str) -> bool | None:
+        function = self._access_keys.get(access_key)
+        if function is None:
+            return None  # not a packaged function (the local pollers, the tests)
+        allowed = function.allows(action, resource, self.refs)
+        if not allowed:
+            self.aws_denied.append((function.name, action, resource))
+            logger.warning(
+                "AWS call denied by the function's role",
+                extra={"function": function.name, "action": action, "resource": resource},
+            )
+        return allowed
+
     def _spec(
         self, function: PackagedFunction, lang: Path, runtime: Path, logs: Path
     ) -> tuple[ContainerSpec, int]:
@@ -271,6 +292,8 @@ class PackagedLambdas:
         opt = self._unpacked(layer_zips, "opt")
         token = secrets.token_urlsafe(24)  # the function's role session: the extension checks it
         self._tokens[token] = function
+        access_key = "ASIA" + secrets.token_hex(8).upper()  # and the proxy in front of SQS and S3
+        self._access_keys[access_key] = function
         env = function.resolved_environment(self.refs)
         replacements = self._replacements(extension)
         for name in REPLACED:
@@ -288,7 +311,7 @@ class PackagedLambdas:
                 "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
                 "AWS_REGION": region,
                 "AWS_DEFAULT_REGION": region,
-                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_ACCESS_KEY_ID": access_key,
                 "AWS_SECRET_ACCESS_KEY": "local",
                 "AWS_SESSION_TOKEN": token,
                 "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
@@ -331,7 +354,7 @@ class PackagedLambdas:
         return values
 
     def _endpoints(self) -> dict[str, str]:
-        endpoint = self.services.aws.endpoint
+        endpoint = self.iam.endpoint  # moto, behind the role check
         values = {"AWS_ENDPOINT_URL_S3": endpoint, "AWS_ENDPOINT_URL_SQS": endpoint}
         if self.services.telegram_api:
             values["TELEGRAM_API_BASE_URL"] = self.services.telegram_api
@@ -414,11 +437,37 @@ class PackagedLambdas:
             )
         denied = sorted({(f, p) for f, p, ok in self.parameter_reads if not ok})
         line += f", {len(self.failures)} failed invocations, {len(denied)} parameter reads denied"
+        calls = sorted(set(self.aws_denied))
+        line += f", {len(calls)} SQS/S3 calls denied" + "".join(f"\n  denied: {f} {a} {r}" for f, a, r in calls)
         return line
 
+    def logged_problems(self) -> dict[str, list[str]]:
+        """Per function, the distinct messages its containers logged at WARNING or above (or a traceback)."""
+        found: dict[str, list[str]] = {}
+        for name, pool in self._pools.items():
+            if not pool.spec.log_file.exists():
+                continue
+            messages: list[str] = []
+            for line in pool.spec.log_file.read_text(errors="replace").splitlines():
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    record = None
+                if isinstance(record, dict) and record.get("level") in {"WARNING", "ERROR", "CRITICAL"}:
+                    text = f"{record['level']} {record.get('message')}"
+                elif line.startswith(("[ERROR]", "[WARNING]", "Traceback")):
+                    text = line[:300]
+                else:
+                    continue
+                if text not in messages:
+                    messages.append(text)
+            if messages:
+                found[name] = messages
+        return found
+
     def stop(self) -> None:
-        for pool in self._pools.values():
-            pool.stop()
+        with ThreadPoolExecutor(max_workers=8) as stopping:  # each container takes a moment to end
+            list(stopping.map(FunctionPool.stop, self._pools.values()))
         self._pools.clear()
         self._exit.close()
 

@@ -193,16 +193,20 @@ class PackagedFunction:
         return out
 
     def may_read_parameter(self, parameter_arn: str, refs: References) -> bool:
-        """IAM as evaluated for ssm:GetParameter on one parameter: an explicit Deny wins, else any Allow."""
+        return self.allows("ssm:GetParameter", parameter_arn, refs)
+
+    def allows(self, action: str, resource: str, refs: References) -> bool:
+        """IAM as evaluated for one action on one resource by the function's role: an explicit Deny wins, else any
+        Allow (actions match case-insensitively, both may use wildcards)."""
         allowed = False
         for statement in self.role_statements:
             actions = statement.get("Action", [])
             actions = [actions] if isinstance(actions, str) else actions
-            if not any(fnmatch.fnmatchcase("ssm:GetParameter", pattern) for pattern in actions):
+            if not any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in actions):
                 continue
             resources = resolve(statement.get("Resource", []), refs)
             resources = [resources] if isinstance(resources, str) else resources
-            if any(fnmatch.fnmatchcase(parameter_arn, pattern) for pattern in resources):
+            if any(fnmatch.fnmatchcase(resource, pattern) for pattern in resources):
                 if statement.get("Effect") == "Deny":
                     return False
                 allowed = True

@@ -51,6 +51,8 @@ def packaged(base_stack: Stack) -> Iterator[PackagedDeployment]:
     with packaged_deployment(base_stack, CORS_TEST_ORIGINS, REHEARSED_STAGE, concurrency=2) as deployment:
         yield deployment
         print(f"\n{deployment.lambdas.summary()}")
+        for function, messages in deployment.lambdas.logged_problems().items():
+            print(f"  {function}: " + "; ".join(messages))
 
 
 @pytest.fixture(scope="session")
