@@ -47,6 +47,7 @@ from infra.local.parameters_extension import parameters_extension
 from infra.local.s3 import LOCAL_BUCKET, LOCAL_REGION
 from infra.local.secrets import local_secrets
 from infra.local.stack import ROOT, Stack, free_port
+from infra.local.telegram_fake import FakeTelegram
 from infra.local.template import PackagedFunction, PackagedStage, Physical, References, TemplateError, load_stage
 from luckymart import config, fairdraw
 from luckymart.log import logger
@@ -586,6 +587,7 @@ class PackagedDeployment:
     stack: Stack  # the same database and PostgREST; api_url is this deployment's gateway (never start/stop it)
     lambdas: PackagedLambdas
     aws: LocalAws
+    telegram: FakeTelegram  # the Bot API the packaged functions call
 
 
 @contextmanager
@@ -595,19 +597,24 @@ def packaged_deployment(
     """The tests' packaged mode: moto in its own process, the packaged functions, a gateway on a free port."""
     run_dir = stack.run_dir / f"packaged-{stage}"
     run_dir.mkdir(exist_ok=True)
+    secrets = {**stack.env(), **local_secrets(stack.run_dir)}
+    telegram = FakeTelegram(secrets["TELEGRAM_BOT_TOKEN"])
+    telegram.serve_in_thread()
     with standalone_aws(run_dir) as aws:
         port = free_port()
         services = LocalServices(
             supabase_url=f"http://127.0.0.1:{port}",
             cors_origins=cors_origins,
-            secrets={**stack.env(), **local_secrets(stack.run_dir)},
+            secrets=secrets,
             aws=aws,
+            telegram_api=telegram.base_url,
         )
         with packaged_lambdas(stage, run_dir, services, concurrency) as lambdas:
             gateway = Gateway(port, stack.rest_port, lambdas)
             gateway.serve_in_thread()
             try:
-                yield PackagedDeployment(dataclasses.replace(stack, api_port=port), lambdas, aws)
+                yield PackagedDeployment(dataclasses.replace(stack, api_port=port), lambdas, aws, telegram)
             finally:
                 gateway.shutdown()
                 gateway.server_close()
+                telegram.stop()

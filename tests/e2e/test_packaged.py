@@ -8,23 +8,29 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import boto3
 import httpx
+import psycopg
 import pytest
 
 from infra.local.events import function_url_event
 from infra.local.gateway import Gateway
 from infra.local.lambdas import FunctionError
 from infra.local.packaged import LocalServices, PackagedDeployment, PackagedLambdas, package_folder
+from infra.local.s3 import LOCAL_REGION
 from infra.local.secrets import local_secrets
 from infra.local.stack import CORS_TEST_ORIGINS, Stack, free_port
 from infra.local.template import TEMPLATE_FILE, load_stage
-from luckymart import config, frontdoor
+from luckymart import config, frontdoor, notification_queue
 from tests.e2e.conftest import REHEARSED_STAGE
+from tests.support import sign_in
+from tests.support_telegram import notify, push_state, record
 
 pytestmark = pytest.mark.e2e
 
@@ -148,3 +154,51 @@ def test_a_broken_package_fails_as_lambda_fails_it(broken: tuple[PackagedLambdas
         ("logout", "Runtime.ImportModuleError"),
         ("validate-session", "Runtime.ImportModuleError"),
     }
+
+
+def test_the_bot_and_the_pushes_run_from_their_zips(
+    packaged: PackagedDeployment, clean: psycopg.Connection
+) -> None:
+    """telegram-webhook over its Function URL and send-telegram-notifications fed from the stage's queue: the bot
+    token and the webhook secret through the extension, the Mini App's address from the template."""
+    mini_app = packaged.lambdas.environment("telegram-webhook")["MINI_APP_URL"]
+    assert mini_app == packaged.lambdas.environment("send-telegram-notifications")["MINI_APP_URL"]
+    packaged.telegram.clear()
+    secret = local_secrets(packaged.stack.run_dir)["TELEGRAM_WEBHOOK_SECRET"]
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 5,
+            "date": 0,
+            "text": "/start",
+            "from": {"id": 930001, "is_bot": False, "first_name": "T", "language_code": "ru"},
+            "chat": {"id": 930001, "type": "private"},
+        },
+    }
+    webhook = f"{packaged.stack.api_url}/functions/v1/telegram-webhook"
+    forged = httpx.post(webhook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, timeout=60)
+    assert forged.status_code == 401
+    answered = httpx.post(webhook, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}, timeout=60)
+    assert answered.status_code == 200, answered.text
+    [reply] = packaged.telegram.sent(930001)
+    assert mini_app in json.dumps(reply.payload)
+
+    winner = sign_in(telegram_id=930002)
+    notification = notify(clean, winner.user["id"], "LOTTERY_WIN", {"lottery_id": str(uuid.uuid4())})
+    sqs = boto3.client(
+        "sqs",
+        region_name=LOCAL_REGION,
+        endpoint_url=packaged.aws.endpoint,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    queue = packaged.aws.notifications.url
+    sqs.send_message(QueueUrl=queue, MessageBody=notification_queue.message_body(notification))
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)["Messages"]
+    records = [record(m["Body"], m["MessageId"], m["ReceiptHandle"]) for m in messages]
+    assert packaged.lambdas.invoke("send-telegram-notifications", {"Records": records}) == {
+        "batchItemFailures": []
+    }
+    assert push_state(clean, notification)[0] == "SENT"
+    [push] = packaged.telegram.sent(930002)
+    assert mini_app in json.dumps(push.payload)
