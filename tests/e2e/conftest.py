@@ -5,6 +5,7 @@ docs/rehearsal.md), behind a gateway of its own on the same database. Tests call
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import httpx
@@ -42,7 +43,9 @@ def lambda_mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-REHEARSED_STAGE = "prod"  # the stage that takes real money (build/package/prod: `make test` packages it first)
+# The stage that takes real money (build/package/prod: `make test` packages it first); REHEARSAL_STAGE=dev
+# rehearses the dev stage (tracing on) instead.
+REHEARSED_STAGE = os.environ.get("REHEARSAL_STAGE", "prod")
 
 
 @pytest.fixture(scope="session")
