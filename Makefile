@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 
 .PHONY: deps dev stop soak test lint format openapi openapi-check unit integration e2e bench clean layer package deploy \
-	deploy-edge deploy-verify-page
+	deploy-edge deploy-verify-page preflight
 
 deps:  ## apt/npm/pip: everything the stack and the tests need (idempotent)
 	@bash infra/local/install-deps.sh
@@ -65,9 +65,13 @@ layer: deps  ## the shared Lambda layer in build/layer (LAMBDA_ARCH=x86_64|arm64
 package: deps  ## offline: layer + osls package of every stage into build/package/<stage>, then cfn-lint
 	scripts/package.sh
 
-deploy: deps  ## deploy one stage with your AWS credentials: make deploy STAGE=prod (docs/deploy.md)
+deploy: deps  ## deploy one stage with your AWS credentials: make deploy STAGE=prod (docs/first-deploy.md)
+	$(PY) -m luckymart_cli.main preflight --stage $(STAGE)  # stops here on any ✘: nothing has changed yet
 	scripts/build_layer.sh
 	npx --no-install osls deploy --stage $(STAGE)
+
+preflight: deps  ## what make deploy checks first, alone: make preflight STAGE=prod
+	$(PY) -m luckymart_cli.main preflight --stage $(STAGE)
 
 deploy-verify-page: deps  ## the draw verification page of a stage to the front door's /verify/ (after make deploy)
 	$(PY) -m scripts.deploy_verify_page $(STAGE)

@@ -51,7 +51,7 @@ def purchase_latency(pg: psycopg.Connection, rounds: int, per_round: int) -> Non
         for round_ in range(rounds):
             modes = [("signed", signed), ("unsigned", unsigned)]
             for mode, samples in modes if round_ % 2 else modes[::-1]:  # ABBA: no order bias
-                receipts.issue = issue if mode == "signed" else (lambda material, order: dict(material))
+                receipts.issue = issue if mode == "signed" else (lambda material, order, key: dict(material))
                 samples.extend(timed(buy, per_round, warmup=3))
     finally:
         receipts.issue = issue
@@ -62,7 +62,8 @@ def purchase_latency(pg: psycopg.Connection, rounds: int, per_round: int) -> Non
         "tickets": [{"seq": 1, "ticket_number": 1000001, "ticket_id": "00000000-0000-0000-0000-000000000001"}],
     }
     order = {"id": "o", "order_number": "LT1", "paid_at": "2026-11-30T00:00:00Z"}
-    alone = timed(lambda: receipts.issue(material, order), 2000, warmup=50)
+    key = receipts.signing_key()
+    alone = timed(lambda: receipts.issue(material, order, key), 2000, warmup=50)
     print(
         f"purchase (1 ticket, sequential, n={len(signed)} each): p50 signed {statistics.median(signed):.2f} ms, "
         f"without signature {statistics.median(unsigned):.2f} ms; "

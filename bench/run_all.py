@@ -28,6 +28,7 @@ BENCHMARKS = [
     "bench.commissions",
     "bench.legacy_migration",
     "bench.purchase",
+    "bench.preflight",
     "bench.hot_lottery",
     "bench.draw_million",
     "bench.fairness",

@@ -146,9 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     health.set_defaults(command="health")
     legacy_cli.add_parser(groups)
 
-    from luckymart_cli import telegram
+    from luckymart_cli import preflight, smoke, telegram
 
     telegram.add_parser(groups, [_target_options(shared=False)])
+    preflight.add_parser(groups)  # these two parse their own options and run through `module_run`
+    smoke.add_parser(groups)
     verbs: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
     for command in COMMANDS:
         if command.group not in verbs:
@@ -299,6 +301,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     try:
         if args.group == "migrate-legacy":
             return legacy_cli.run(args, out, err)
+        if getattr(args, "module_run", None) is not None:
+            return int(args.module_run(args, out, err))
         if args.command is None:
             return run_bootstrap(args, out, err)
         if args.command == "health":

@@ -27,8 +27,12 @@ def bucket_of(stage: str, region: str | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("stage")
-    parser.add_argument("--region")
+    parser.add_argument("--region", help="default: the stage config's region (where its stack lives)")
     args = parser.parse_args()
+    if not args.region:
+        import yaml
+
+        args.region = yaml.safe_load((ROOT / "config" / f"{args.stage}.yml").read_text())["region"]
     out = ROOT / "build" / "verify" / args.stage
     subprocess.run(  # noqa: S603 - our own build script, with the stage name argparse took
         [sys.executable, str(ROOT / "scripts" / "build_verify_page.py"), "--stage", args.stage, "--out", str(out)],

@@ -25,7 +25,9 @@ ERRORS = {
     "IDEMPOTENCY_KEY_REUSED, …",
     "429": "RATE_LIMITED: too many requests; retry after the Retry-After header's seconds "
     "(also details.retry_after_seconds)",
-    "500": "INTERNAL: details hold only a correlation id",
+    "500": "INTERNAL: a bug; details hold only a correlation id",
+    "503": "UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. "
+    "NOT_CONFIGURED: the deployment lacks a setting; nothing changed",
 }
 
 RETRY_AFTER = {
@@ -92,7 +94,8 @@ def build() -> dict[str, Any]:
                 "description": text,
                 "content": {"application/json": {"schema": {"$ref": REF.format(model="Error")}}},
             }
-        responses["429"]["headers"] = {"Retry-After": RETRY_AFTER}
+        for status in ("429", "503"):
+            responses[status]["headers"] = {"Retry-After": RETRY_AFTER}
         operation: dict[str, Any] = {
             "operationId": ep.name.replace("-", "_"),
             "summary": ep.summary,
@@ -107,7 +110,10 @@ def build() -> dict[str, Any]:
                 {
                     "name": "Idempotency-Key",
                     "in": "header",
-                    "required": False,
+                    "required": True,
+                    "description": "one new key per user action (a tap), reused for every retry of it: a repeat "
+                    "is answered from the first result and moves no money twice; without it: 400 "
+                    "IDEMPOTENCY_KEY_REQUIRED",
                     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                 }
             ]
@@ -137,7 +143,7 @@ def build() -> dict[str, Any]:
             "title": "LuckyMart API",
             "version": "1.0.0",
             "description": "User functions behind Lambda Function URLs (locally: the gateway). "
-            "Envelope, error codes and money rules: SPEC §4.",
+            "Envelope, error codes and money rules: README.md and docs/frontend.md.",
         },
         "servers": [{"url": "http://127.0.0.1:54321", "description": "make dev"}],
         "paths": paths,

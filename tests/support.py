@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,12 +62,20 @@ def invoke(
     token: str | None = None,
     headers: dict[str, str] | None = None,
     query: str = "",
+    idempotency_key: bool = True,
 ) -> Result:
-    """Calls functions/<name>/handler.py in-process with a real payload-2.0 event."""
+    """Calls functions/<name>/handler.py in-process with a real payload-2.0 event. A money-moving function gets a
+    fresh Idempotency-Key unless the test gives one (as the typed client does); `idempotency_key=False` sends
+    none."""
     module = importlib.import_module(f"functions.{name.replace('-', '_')}.handler")
     all_headers = {"content-type": "application/json", **(headers or {})}
     if token:
         all_headers["x-session-token"] = token
+    given = any(k.lower() == "idempotency-key" for k in all_headers) or (
+        isinstance(body, dict) and "idempotency_key" in body
+    )
+    if idempotency_key and getattr(module.endpoint, "idempotent", False) and not given:
+        all_headers["idempotency-key"] = str(uuid.uuid4())
     raw = body if isinstance(body, bytes) else (None if body is None else jsonutil.dumps(body).encode())
     event = function_url_event(method, headers=all_headers, body=raw, query=query)
     response = module.handler(event, LocalContext(function_name=name))

@@ -12,7 +12,8 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from selenium import webdriver
@@ -125,3 +126,46 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+class StaticSite(ThreadingHTTPServer):
+    """Serves files from local folders under URL prefixes (longest prefix first), like a static web host."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, folders: dict[str, Path]) -> None:
+        super().__init__(("127.0.0.1", port), _StaticHandler)
+        self.folders = sorted(folders.items(), key=lambda item: -len(item[0]))
+        threading.Thread(target=self.serve_forever, name="static-site", daemon=True).start()
+
+    def __enter__(self) -> StaticSite:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _StaticHandler(BaseHTTPRequestHandler):
+    server: StaticSite
+    TYPES: ClassVar[dict[str, str]] = {".html": "text/html", ".js": "text/javascript", ".json": "application/json"}
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        for prefix, folder in self.server.folders:
+            if path.startswith(prefix):
+                file = (folder / path[len(prefix) :].lstrip("/")).resolve()
+                if file.is_file() and file.is_relative_to(folder.resolve()):
+                    body = file.read_bytes()
+                    self.send_response(200)
+                    self.send_header("content-type", self.TYPES.get(file.suffix, "application/octet-stream"))
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+        self.send_response(404)
+        self.send_header("content-length", "0")
+        self.end_headers()

@@ -23,6 +23,7 @@ endpoint = Endpoint(
     response=responses.SignIn,
     body=AuthTelegramBody,
     auth="none",
+    secrets=("telegram_bot_token", "referral_code_key"),
     summary="Sign in with Telegram Mini App initData; returns user, wallets and a new session",
 )
 

@@ -23,6 +23,7 @@ endpoint = Endpoint(
     "create-upload-url",
     response=responses.UploadSlot,
     body=UploadBody,
+    settings=("UPLOADS_BUCKET",),
     summary="Presigned S3 POST for a payment-proof image (jpeg/png/webp, at most 5 MB, valid 5 minutes)",
 )
 

@@ -8,7 +8,7 @@ from uuid import UUID
 from pydantic import AliasChoices, BeforeValidator, Field, Strict
 
 from luckymart import receipts, responses
-from luckymart.api import Body, Call, Endpoint
+from luckymart.api import Body, Call, Endpoint, after_commit
 from luckymart.commission_queue import publish_after_commit
 from luckymart.config import secret
 
@@ -32,6 +32,7 @@ endpoint = Endpoint(
     "lottery-purchase",
     body=PurchaseBody,
     idempotent=True,
+    secrets=("referral_pepper", "receipt_signing_key"),
     response=responses.Purchase,
     summary="Buy lottery tickets with the BALANCE, LUCKY_COIN or BONUS wallet (Idempotency-Key supported)",
 )
@@ -39,6 +40,7 @@ endpoint = Endpoint(
 
 @endpoint
 def purchase(call: Call[PurchaseBody]) -> Any:
+    receipt_key = receipts.signing_key()  # before the RPC: a purchase never commits without a key to sign it
     result = call.rpc(
         "lottery_purchase",
         {
@@ -48,10 +50,17 @@ def purchase(call: Call[PurchaseBody]) -> Any:
             "p_pepper": secret("referral_pepper"),
         },
     )
-    # After commit: a lost publish is re-sent from the outbox by the scheduled job, a duplicate pays nothing twice.
+    # After commit nothing may fail the answer. A lost publish is re-sent from the outbox by the scheduled job (a
+    # duplicate pays nothing twice); a receipt that could not be signed is null, and a replay with the same
+    # Idempotency-Key signs it again (it is deterministic).
     if result.pop("commission_queued", False):
-        publish_after_commit(result["order"]["id"])
-    return {**result, "receipt": receipts.issue(result["receipt"], result["order"])}
+        order_id = result["order"]["id"]
+        after_commit("commission_publish", lambda: publish_after_commit(order_id), False)
+    material = result.pop("receipt")
+    return {
+        **result,
+        "receipt": after_commit("receipt", lambda: receipts.issue(material, result["order"], receipt_key), None),
+    }
 
 
 handler = endpoint.handler

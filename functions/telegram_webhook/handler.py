@@ -49,6 +49,7 @@ endpoint = Endpoint(
     "telegram-webhook",
     body=Update,
     auth="none",
+    secrets=("telegram_webhook_secret", "telegram_bot_token"),
     response=responses.TelegramWebhookResult,
     summary="Telegram bot webhook: /start [ref_<code>], /help, /language (header X-Telegram-Bot-Api-Secret-Token)",
 )

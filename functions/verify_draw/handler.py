@@ -35,6 +35,7 @@ endpoint = Endpoint(
 
 @endpoint
 def verify_draw(call: Call[VerifyQuery]) -> Any:
+    keys = {"operator_public_key": draws.operator_public_key(), "receipt_public_key": receipts.public_key()}
     result = call.rpc(
         "verify_draw",
         {
@@ -43,11 +44,7 @@ def verify_draw(call: Call[VerifyQuery]) -> Any:
             "p_tickets_offset": call.body.tickets_offset,
         },
     )
-    data = {
-        **result,
-        "operator_public_key": draws.operator_public_key(),
-        "receipt_public_key": receipts.public_key(),
-    }
+    data = {**result, **keys}
     if result.get("status") == "COMPLETED":  # a drawn lottery's proof never changes: any cache may keep it
         return call.cached(data, public_cache(365 * 24 * 3600, immutable=True))
     return data

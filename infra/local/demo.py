@@ -44,6 +44,7 @@ def seed_demo(stack: Stack) -> str:
         f"  functions       {functions}/<name>      (e.g. {functions}/validate-session)",
         f"  PostgREST       {stack.api_url}/rest/v1/",
         f"  OpenAPI         {stack.api_url}/openapi.json",
+        f"  API explorer    {stack.api_url}/api/   (Swagger UI: try every function from the browser)",
         f"  PostgreSQL      {stack.database_url}",
         f"  anon key        {stack.anon_key}",
         f"  bot token       {LOCAL_BOT_TOKEN}   (local only; signs demo initData)",

@@ -8,6 +8,7 @@
                             process, or in the packaged rehearsal to the function's Lambda-like process
                             (infra/local/lambdas.py, docs/rehearsal.md): a failed invocation is the URL's 502
   /openapi.json          -> the generated API description
+  /  and /api/           -> the API explorer over it (Swagger UI, infra/local/api_explorer.py)
   /verify/               -> the static verification page (web/verify/; an S3 origin on AWS)
 
 Only user functions (those exposing an `endpoint`) are reachable: system and admin functions have no URL.
@@ -32,7 +33,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from infra.local import verify_page
+from infra.local import api_explorer, verify_page
 from infra.local.events import LocalContext, function_url_event
 from infra.local.lambdas import FunctionError, Lambdas
 from luckymart import frontdoor
@@ -102,6 +103,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"content-type": "application/json"}, (ROOT / "openapi.json").read_bytes())
         elif url.path == "/verify" or url.path.startswith("/verify/"):
             self._send(*verify_page.serve(url.path))
+        elif url.path in {"/", "/api"} or url.path.startswith("/api/"):
+            self._send(*api_explorer.serve(url.path))
         elif url.path == "/health":
             self._send(200, {"content-type": "application/json"}, b'{"ok":true}')
         else:

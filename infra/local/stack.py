@@ -74,7 +74,14 @@ class Stack:
     api_port: int
     admin_port: int = 0
     fsync: bool = False
+    # A port kept for a web page the tests open in a real browser: its origin (http://localhost:<port>, a secure
+    # context like the Mini App's https origin) is among the stack's CORS origins.
+    page_port: int = 0
     _postgrest: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def page_origin(self) -> str:
+        return f"http://localhost:{self.page_port}"
 
     @property
     def pg_data(self) -> Path:
@@ -273,7 +280,9 @@ def private_stack(cors_origins: str = CORS_TEST_ORIGINS) -> Iterator[Stack]:
     # Not pytest's tmp_path: its parents are private to root, and the cluster runs as the postgres user.
     run_dir = Path(tempfile.mkdtemp(prefix="luckymart-stack-"))
     os.chmod(run_dir, 0o755)
-    local = Stack(run_dir=run_dir, pg_port=free_port(), rest_port=free_port(), api_port=free_port())
+    local = Stack(
+        run_dir=run_dir, pg_port=free_port(), rest_port=free_port(), api_port=free_port(), page_port=free_port()
+    )
     saved = dict(os.environ)
     gateway = None
     try:
@@ -283,7 +292,7 @@ def private_stack(cors_origins: str = CORS_TEST_ORIGINS) -> Iterator[Stack]:
         os.environ.update(local.env())
         os.environ.update(local_secrets(run_dir))
         os.environ["SUPABASE_REST_URL"] = local.rest_url  # handlers skip the gateway hop, like Lambda → Supabase
-        os.environ["CORS_ALLOWED_ORIGINS"] = cors_origins
+        os.environ["CORS_ALLOWED_ORIGINS"] = f"{cors_origins},{local.page_origin}"
         config.reset()
         db.reset()
         yield local

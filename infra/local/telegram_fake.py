@@ -5,7 +5,8 @@ It records every call with its arrival time (the rate-limit tests read them), an
 misbehave: `block(chat_id)` answers 403 "bot was blocked by the user" for that chat from now on, `forget(chat_id)`
 400 "chat not found", and `script(chat_id, *answers)` queues one-off answers for the chat's next calls
 (`("429", retry_after)`, `("500",)`, `("drop",)` = close the connection without answering). A wrong token gets 401.
-setWebhook / getWebhookInfo / deleteWebhook keep the webhook state; getMe names the bot. GET /calls lists the
+setWebhook / getWebhookInfo / deleteWebhook keep the webhook state, setChatMenuButton / getChatMenuButton the
+bot's menu button; getMe names the bot. GET /calls lists the
 recorded sendMessage calls (chat, status, time, text) for scripts such as bench/telegram_draw_latency.py.
 """
 
@@ -41,6 +42,7 @@ class FakeState:
     missing: set[str] = field(default_factory=set)
     scripted: dict[str, deque[tuple[str, ...]]] = field(default_factory=lambda: defaultdict(deque))
     webhook: dict[str, Any] = field(default_factory=dict)
+    menu_button: dict[str, Any] = field(default_factory=lambda: {"type": "default"})
     next_message_id: int = 1
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -207,6 +209,13 @@ class _Handler(BaseHTTPRequestHandler):
                     "allowed_updates": state.webhook.get("allowed_updates", []),
                 }
             return 200, {"ok": True, "result": info}
+        if method == "setChatMenuButton":  # the bot's default menu button (BotFather sets the same)
+            with state.lock:
+                state.menu_button = dict(payload.get("menu_button") or {"type": "default"})
+            return 200, {"ok": True, "result": True}
+        if method == "getChatMenuButton":
+            with state.lock:
+                return 200, {"ok": True, "result": dict(state.menu_button)}
         if method == "getMe":
             return 200, {
                 "ok": True,

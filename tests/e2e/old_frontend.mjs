@@ -46,18 +46,24 @@ await invoke('get-lottery', 'get-lottery', { body: { lottery_id: input.lotteryId
 // src/pages/DepositPage.tsx, MarketPage.tsx, MyPrizesPage.tsx, src/lib/supabase.ts (exchange, referral stats)
 await invoke('get-payment-config', 'get-payment-config', { body: { type: 'DEPOSIT' } });
 await invoke('exchange-balance', 'exchange-balance', { body: { session_token: sessionToken, amount: 5 } });
+// the same call migrated as docs/frontend.md says: one Idempotency-Key per user action
+await invoke('exchange-balance + key', 'exchange-balance', {
+  body: { session_token: sessionToken, amount: 5 }, headers: { 'Idempotency-Key': crypto.randomUUID() },
+});
 await invoke('get-user-referral-stats', 'get-user-referral-stats', { body: { session_token: sessionToken } });
 await invoke('list-resale-items', 'list-resale-items', { body: { status: 'ACTIVE', limit: 50, sortBy: 'latest' } });
 await invoke('get-my-prizes', 'get-my-prizes', { body: { session_token: sessionToken } });
 
 // src/pages/WithdrawPage.tsx handleSubmit, its default method
-await invoke('withdraw-request', 'withdraw-request', {
-  body: {
-    session_token: sessionToken, amount: 20, currency: 'TJS', withdrawalMethod: 'BANK_TRANSFER',
-    bankName: 'Amonatbonk', bankAccountNumber: '20202972100000001', bankAccountName: 'Test User',
-    bankBranch: 'Dushanbe', mobileWalletNumber: null, mobileWalletName: null,
-    idCardNumber: 'A1234567', idCardName: 'Test User', phoneNumber: '+992900000001',
-  },
+const withdrawal = {
+  session_token: sessionToken, amount: 20, currency: 'TJS', withdrawalMethod: 'BANK_TRANSFER',
+  bankName: 'Amonatbonk', bankAccountNumber: '20202972100000001', bankAccountName: 'Test User',
+  bankBranch: 'Dushanbe', mobileWalletNumber: null, mobileWalletName: null,
+  idCardNumber: 'A1234567', idCardName: 'Test User', phoneNumber: '+992900000001',
+};
+await invoke('withdraw-request', 'withdraw-request', { body: withdrawal });
+await invoke('withdraw-request + key', 'withdraw-request', {
+  body: withdrawal, headers: { 'Idempotency-Key': crypto.randomUUID() },
 });
 
 // src/lib/supabase.ts activateFirstDepositBonus: invoked with no body, so no session reaches the backend

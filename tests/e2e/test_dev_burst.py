@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -92,7 +93,11 @@ def post(port: int, function: str, body: dict[str, Any], token: str | None = Non
     """One request on its own new connection."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        headers = {"content-type": "application/json", **({"X-Session-Token": token} if token else {})}
+        headers = {
+            "content-type": "application/json",
+            "Idempotency-Key": str(uuid.uuid4()),  # one per request: each is a new user action
+            **({"X-Session-Token": token} if token else {}),
+        }
         connection.request("POST", f"/functions/v1/{function}", body=json.dumps(body).encode(), headers=headers)
         response = connection.getresponse()
         return response.status, json.loads(response.read() or b"{}")

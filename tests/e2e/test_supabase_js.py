@@ -21,7 +21,8 @@ pytestmark = pytest.mark.e2e
 
 SCRIPT = ROOT / "tests" / "e2e" / "old_frontend.mjs"
 # The frontend invokes activate-first-deposit-bonus without a body, so no session reaches any backend: 401.
-FAILS_BY_DESIGN = {"activate-first-deposit-bonus": 401}
+# Its money calls send no Idempotency-Key, which money-moving functions require: 400 until migrated ("+ key").
+FAILS_BY_DESIGN = {"activate-first-deposit-bonus": 401, "exchange-balance": 400, "withdraw-request": 400}
 
 
 def run_old_frontend(stack: Stack, **inputs: Any) -> list[dict[str, Any]]:
@@ -57,11 +58,13 @@ def test_old_frontend_calls_through_supabase_js(stack: Stack, clean: psycopg.Con
 
     failed = {r["label"]: r["status"] for r in results if not r["ok"]}
     assert failed == FAILS_BY_DESIGN, {k: by_label[k]["body"] for k in failed}
-    assert len(results) == 14
+    assert len(results) == 16
+    for unchanged in ("exchange-balance", "withdraw-request"):
+        assert by_label[unchanged]["body"]["error"]["code"] == "IDEMPOTENCY_KEY_REQUIRED"
 
     lottery = by_label["lottery by id"]["body"]
     assert lottery["title"] == "Old frontend phone" and "winning_user_id" not in lottery
     assert by_label["get-lottery"]["body"]["data"]["my_ticket_count"] == 0
-    withdrawal = by_label["withdraw-request"]["body"]["data"]
+    withdrawal = by_label["withdraw-request + key"]["body"]["data"]
     assert (withdrawal["withdrawal_method"], withdrawal["status"]) == ("BANK_TRANSFER", "PENDING")
-    assert by_label["exchange-balance"]["body"]["data"]["converted_amount"] == 5
+    assert by_label["exchange-balance + key"]["body"]["data"]["converted_amount"] == 5

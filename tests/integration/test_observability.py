@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -67,7 +68,11 @@ def value(blob: dict[str, Any], name: str) -> float:
 def purchase_event(token: str, body: dict[str, Any]) -> dict[str, Any]:
     return function_url_event(
         "POST",
-        headers={"content-type": "application/json", "x-session-token": token},
+        headers={
+            "content-type": "application/json",
+            "x-session-token": token,
+            "idempotency-key": str(uuid.uuid4()),
+        },
         body=json.dumps(body).encode(),
     )
 

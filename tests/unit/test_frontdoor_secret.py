@@ -62,9 +62,10 @@ def test_required_without_any_secret_configured_fails_closed(ssm: object, monkey
         frontdoor.admitted({"x-origin-verify": "anything"})
 
 
-def test_a_function_whose_secret_cannot_be_read_answers_500_not_a_crash(
+def test_a_function_whose_origin_secret_is_missing_answers_503_not_configured(
     ssm: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ORIGIN_SECRET_VERSION", "4")  # no such version stored
     result = invoke("get-payment-config", {"type": "DEPOSIT"}, headers={"x-origin-verify": "anything"})
-    assert (result.status, result.code) == (500, "INTERNAL")
+    assert (result.status, result.code) == (503, "NOT_CONFIGURED")
+    assert "Retry-After" not in result.headers  # waiting does not help: a deployer must fix it

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from infra.local.events import LocalContext, function_url_event
-from luckymart import metrics
+from luckymart import db, metrics
 from luckymart.api import Body, Call, Endpoint
 from luckymart.errors import AppError
 
@@ -227,8 +227,12 @@ def _endpoint(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
 
 
 @pytest.fixture
-def purchase_endpoint() -> Iterator[Callable[[dict[str, Any]], dict[str, Any]]]:
+def purchase_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[dict[str, Any]], dict[str, Any]]]:
+    # Every endpoint checks its database keys before it runs (these logic functions never call the database).
+    monkeypatch.setenv("SUPABASE_USER_KEY", "user-class key")
+    monkeypatch.setenv("SUPABASE_ANON_KEY", "anon key")
     yield _endpoint("lottery-purchase")
+    db.reset()
 
 
 def test_a_request_counts_once_and_its_business_events(

@@ -13,6 +13,7 @@ from moto import mock_aws
 
 from infra.local.parameters_extension import _ExtensionServer, parameters_extension
 from luckymart import config, frontdoor, ssm
+from luckymart.errors import NotConfigured, Unavailable
 
 pytestmark = pytest.mark.unit
 PREFIX = "/luckymart/test"
@@ -77,12 +78,12 @@ def test_a_refusal_names_the_parameter_and_never_a_value(
     client.put_parameter(Name=f"{PREFIX}/receipt_signing_key", Value="do-not-leak", Type="SecureString")  # type: ignore[attr-defined]
     monkeypatch.setenv("AWS_SESSION_TOKEN", "another invocation's token")
     with pytest.raises(
-        ssm.ParameterError, match="receipt_signing_key: the parameters extension answered 401"
+        NotConfigured, match=r"receipt_signing_key is not readable \(the parameters extension answered 401"
     ) as wrong:
         config.secret("receipt_signing_key")
     assert "do-not-leak" not in str(wrong.value)
     monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
-    with pytest.raises(ssm.ParameterError, match="answered 400"):
+    with pytest.raises(NotConfigured, match="answered 400"):
         config.secret("fairdraw_signing_key")  # never stored
 
 
@@ -94,6 +95,6 @@ def test_an_unreachable_extension_is_a_clear_error(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv(ssm.EXTENSION_PORT_ENV, str(free_port()))
     config.reset()
     ssm.reset()
-    with pytest.raises(ssm.ParameterError, match="referral_code_key: the parameters extension is unreachable"):
+    with pytest.raises(Unavailable, match="referral_code_key: the parameters extension is unreachable"):
         config.secret("referral_code_key")
     config.reset()

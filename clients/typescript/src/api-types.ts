@@ -1670,7 +1670,7 @@ export interface components {
             order: components["schemas"]["Order"];
             /** Participation Codes */
             participation_codes: string[];
-            receipt: components["schemas"]["Receipt"];
+            receipt: components["schemas"]["Receipt"] | null;
             /**
              * Remaining Balance
              * @description exact decimal amount (2 places)
@@ -2552,8 +2552,9 @@ export interface operations {
     activate_first_deposit_bonus: {
         parameters: {
             query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
+            header: {
+                /** @description one new key per user action (a tap), reused for every retry of it: a repeat is answered from the first result and moves no money twice; without it: 400 IDEMPOTENCY_KEY_REQUIRED */
+                "Idempotency-Key": string;
             };
             path?: never;
             cookie?: never;
@@ -2633,9 +2634,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2726,9 +2738,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2819,9 +2842,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2912,9 +2946,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3005,9 +3050,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3098,9 +3154,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3112,8 +3179,9 @@ export interface operations {
     deposit_request: {
         parameters: {
             query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
+            header: {
+                /** @description one new key per user action (a tap), reused for every retry of it: a repeat is answered from the first result and moves no money twice; without it: 400 IDEMPOTENCY_KEY_REQUIRED */
+                "Idempotency-Key": string;
             };
             path?: never;
             cookie?: never;
@@ -3193,9 +3261,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3207,8 +3286,9 @@ export interface operations {
     exchange_balance: {
         parameters: {
             query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
+            header: {
+                /** @description one new key per user action (a tap), reused for every retry of it: a repeat is answered from the first result and moves no money twice; without it: 400 IDEMPOTENCY_KEY_REQUIRED */
+                "Idempotency-Key": string;
             };
             path?: never;
             cookie?: never;
@@ -3288,9 +3368,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3381,9 +3472,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3475,9 +3577,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3566,9 +3679,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3659,9 +3783,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3753,9 +3888,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3847,9 +3993,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3941,9 +4098,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4035,9 +4203,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4129,9 +4308,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4223,9 +4413,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4317,9 +4518,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4411,9 +4623,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4502,9 +4725,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4595,9 +4829,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4687,9 +4932,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4780,9 +5036,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4874,9 +5141,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4968,9 +5246,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5057,9 +5346,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5150,9 +5450,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5239,9 +5550,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5332,9 +5654,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5425,9 +5758,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5520,9 +5864,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5614,9 +5969,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5710,9 +6076,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5804,9 +6181,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5898,9 +6286,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5992,9 +6391,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6085,9 +6495,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6099,8 +6520,9 @@ export interface operations {
     lottery_purchase: {
         parameters: {
             query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
+            header: {
+                /** @description one new key per user action (a tap), reused for every retry of it: a repeat is answered from the first result and moves no money twice; without it: 400 IDEMPOTENCY_KEY_REQUIRED */
+                "Idempotency-Key": string;
             };
             path?: never;
             cookie?: never;
@@ -6180,9 +6602,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6273,9 +6706,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6287,8 +6731,9 @@ export interface operations {
     purchase_resale: {
         parameters: {
             query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
+            header: {
+                /** @description one new key per user action (a tap), reused for every retry of it: a repeat is answered from the first result and moves no money twice; without it: 400 IDEMPOTENCY_KEY_REQUIRED */
+                "Idempotency-Key": string;
             };
             path?: never;
             cookie?: never;
@@ -6368,9 +6813,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6461,9 +6917,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6554,9 +7021,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6643,9 +7121,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6736,9 +7225,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6829,9 +7329,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6922,9 +7433,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6936,8 +7458,9 @@ export interface operations {
     withdrawal_request: {
         parameters: {
             query?: never;
-            header?: {
-                "Idempotency-Key"?: string;
+            header: {
+                /** @description one new key per user action (a tap), reused for every retry of it: a repeat is answered from the first result and moves no money twice; without it: 400 IDEMPOTENCY_KEY_REQUIRED */
+                "Idempotency-Key": string;
             };
             path?: never;
             cookie?: never;
@@ -7017,9 +7540,20 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL: details hold only a correlation id */
+            /** @description INTERNAL: a bug; details hold only a correlation id */
             500: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: a transient failure; repeat the same request (same Idempotency-Key) after Retry-After. NOT_CONFIGURED: the deployment lacks a setting; nothing changed */
+            503: {
+                headers: {
+                    /** @description seconds to wait before retrying (luckymart.api; exposed to browser scripts by CORS) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

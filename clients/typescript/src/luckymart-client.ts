@@ -3,9 +3,10 @@
  * `api-types.ts`, which `make openapi` generates from the backend's openapi.json: nothing here names a field.
  *
  * What it does for the app: keeps the session token (and restores it with `validate-session`), sends it in the
- * `X-Session-Token` header (never in a URL), sends an `Idempotency-Key` on every POST (a retry of the same call
- * reuses it, so a purchase is never paid twice), unwraps the `{success, data}` envelope and throws
- * `LuckyMartError` with the stable error codes of the API.
+ * `X-Session-Token` header (never in a URL), sends an `Idempotency-Key` on every POST (money-moving functions
+ * require one), retries a call that met a network error or `503 UNAVAILABLE` with the SAME key (so a purchase is
+ * never paid twice), unwraps the `{success, data}` envelope and throws `LuckyMartError` with the stable error codes
+ * of the API. It runs in browsers (the Mini App) and in Node.js 20+.
  */
 import type { components, paths } from "./api-types.js";
 
@@ -41,6 +42,9 @@ export type ErrorCode =
   | "IDEMPOTENCY_KEY_REUSED"
   | "LOTTERY_NOT_ACTIVE"
   | "RATE_LIMITED"
+  | "IDEMPOTENCY_KEY_REQUIRED"
+  | "UNAVAILABLE"
+  | "NOT_CONFIGURED"
   | "INTERNAL"
   | "NETWORK";
 
@@ -67,15 +71,26 @@ export function memoryStore(initial: string | null = null): TokenStore {
   return { get: () => token, set: (value) => void (token = value) };
 }
 
+/** A TokenStore in Web Storage (e.g. `window.localStorage`), so a reopened Mini App restores its session. */
+export function webStorageStore(storage: Pick<Storage, "getItem" | "setItem" | "removeItem">, key = "luckymart.session"): TokenStore {
+  return {
+    get: () => storage.getItem(key),
+    set: (token) => (token ? storage.setItem(key, token) : storage.removeItem(key)),
+  };
+}
+
 export interface ClientOptions {
   /** The API domain, e.g. https://api.luckymart.tj (the front door) or http://127.0.0.1:54321 (make dev). */
   url: string;
   /** The Supabase anon key: sent as `apikey` like supabase-js does; it grants nothing by itself. */
   anonKey: string;
   store?: TokenStore;
+  /** Defaults to the global `fetch` (a browser's, or Node's). */
   fetch?: typeof fetch;
-  /** Network-error retries per call (same Idempotency-Key each time). */
+  /** Retries per call after a network error or `503 UNAVAILABLE`, always with the same Idempotency-Key. */
   retries?: number;
+  /** The longest wait between two attempts, in ms (a 503's `Retry-After` is honoured up to this). */
+  maxRetryDelayMs?: number;
 }
 
 export interface CallOptions {
@@ -101,12 +116,17 @@ export class LuckyMartClient {
   private readonly store: TokenStore;
   private readonly fetcher: typeof fetch;
   private readonly retries: number;
+  private readonly maxRetryDelayMs: number;
 
   constructor(private readonly options: ClientOptions) {
     this.base = options.url.replace(/\/+$/, "");
     this.store = options.store ?? memoryStore();
-    this.fetcher = options.fetch ?? fetch;
+    // Never keep the browser's fetch as a method of this object: called as `this.fetcher(...)` its `this` would be
+    // the client, and browsers refuse that ("Illegal invocation"). The wrapper calls it as a plain function.
+    const given = options.fetch;
+    this.fetcher = given ? (input, init) => given(input, init) : (input, init) => globalThis.fetch(input, init);
     this.retries = options.retries ?? 2;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 5000;
   }
 
   get signedIn(): boolean {
@@ -165,15 +185,22 @@ export class LuckyMartClient {
     if (token) headers["x-session-token"] = token;
     const init: RequestInit = { method: "POST", headers, body: JSON.stringify(body ?? {}), signal: options.signal };
 
+    // One key for every attempt: a retry after a lost answer or a 503 is a replay, never a second payment.
     let response: Response | undefined;
-    for (let attempt = 0; response === undefined; attempt++) {
+    for (let attempt = 0; ; attempt++) {
       try {
         response = await this.fetcher(`${this.base}/functions/v1/${name}`, init);
       } catch (error) {
         if (attempt >= this.retries || options.signal?.aborted) {
           throw new LuckyMartError("NETWORK", `could not reach ${name}: ${String(error)}`, 0);
         }
+        await sleep(this.retryDelay(attempt, null));
+        continue;
       }
+      if (response.status !== 503 || attempt >= this.retries || options.signal?.aborted) break;
+      const wait = this.retryDelay(attempt, response.headers.get("retry-after"));
+      await response.body?.cancel();
+      await sleep(wait);
     }
     let envelope: Envelope;
     try {
@@ -187,6 +214,16 @@ export class LuckyMartClient {
     }
     return envelope;
   }
+
+  private retryDelay(attempt: number, retryAfter: string | null): number {
+    const seconds = Number(retryAfter);
+    const wanted = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 250 * 2 ** attempt;
+    return Math.min(wanted, this.maxRetryDelayMs);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function randomKey(): string {

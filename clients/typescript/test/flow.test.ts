@@ -1,60 +1,58 @@
 /**
- * The main screens' calls through the typed client against a running local stack. Started by
- * tests/e2e/test_typescript_client.py, which signs the initData, funds the user and creates a lottery; run alone
- * (no LUCKYMART_URL) it is skipped.
+ * The client in Node.js: the player flow against a running local stack (started by
+ * tests/e2e/test_typescript_client.py, which signs the initData, funds the user and creates a lottery; run alone,
+ * without LUCKYMART_URL, it is skipped), and its retry rule against a small real HTTP server.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 
-import { LuckyMartClient, LuckyMartError, memoryStore } from "../src/index.js";
+import { playerFlow } from "../flows/player.js";
+import { LuckyMartClient, LuckyMartError } from "../src/index.js";
 
 const env = process.env;
 const ready = Boolean(env.LUCKYMART_URL && env.LUCKYMART_INIT_DATA && env.LUCKYMART_LOTTERY_ID);
 
 test("a player's main screens through the typed client", { skip: !ready && "no local stack" }, async () => {
-  const store = memoryStore();
-  const options = { url: env.LUCKYMART_URL!, anonKey: env.LUCKYMART_ANON_KEY!, store };
-  const api = new LuckyMartClient(options);
-  const lotteryId = env.LUCKYMART_LOTTERY_ID!;
+  const steps = await playerFlow({
+    url: env.LUCKYMART_URL!,
+    anonKey: env.LUCKYMART_ANON_KEY!,
+    initData: env.LUCKYMART_INIT_DATA!,
+    lotteryId: env.LUCKYMART_LOTTERY_ID!,
+  });
+  assert.equal(steps.length, 8);
+});
 
-  const signIn = await api.signIn(env.LUCKYMART_INIT_DATA!);
-  assert.equal(signIn.is_new_user, false);
+test("a 503 UNAVAILABLE is retried after Retry-After with the same Idempotency-Key", async () => {
+  const seen: { key: string | undefined; at: number }[] = [];
+  const server = createServer((request, response) => {
+    seen.push({ key: request.headers["idempotency-key"] as string | undefined, at: Date.now() });
+    response.setHeader("content-type", "application/json");
+    if (seen.length === 1) {
+      response.writeHead(503, { "retry-after": "1" });
+      const error = { code: "UNAVAILABLE", message: "briefly unavailable", details: { retry_after_seconds: 1 } };
+      response.end(JSON.stringify({ success: false, error }));
+      return;
+    }
+    response.end(JSON.stringify({ success: true, data: { converted_amount: 5 } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const api = new LuckyMartClient({ url: `http://127.0.0.1:${port}`, anonKey: "anon" });
+    const data = await api.call("exchange-balance", { amount: 5 }, { idempotencyKey: "tap-1" });
+    assert.equal((data as { converted_amount: number }).converted_amount, 5);
+    assert.deepEqual(seen.map((s) => s.key), ["tap-1", "tap-1"]);
+    assert.ok(seen[1]!.at - seen[0]!.at >= 950, "waited for Retry-After");
 
-  // a new page load: the stored session is restored, not signed in again
-  const reloaded = new LuckyMartClient(options);
-  const restored = await reloaded.restore();
-  assert.equal(restored?.user.id, signIn.user.id);
-
-  const balance = await reloaded.call("get-wallet-balance", {});
-  assert.equal(balance.wallets.find((w) => w.type === "BALANCE")?.balance, 100);
-
-  const key = globalThis.crypto.randomUUID();
-  const body = { lottery_id: lotteryId, quantity: 2, payment_method: "BALANCE" as const };
-  const bought = await reloaded.call("lottery-purchase", body, { idempotencyKey: key });
-  assert.equal(bought.ticket_numbers.length, 2);
-  const replay = await reloaded.call("lottery-purchase", body, { idempotencyKey: key });
-  assert.deepEqual(replay.ticket_numbers, bought.ticket_numbers, "a double tap is a replay");
-  assert.equal(bought.remaining_balance, 98);
-
-  const tickets = await reloaded.list("get-my-tickets", { lottery_id: lotteryId, limit: 10, offset: 0 });
-  assert.equal(tickets.page.total, 2);
-  assert.deepEqual(tickets.items.map((t) => t.ticket_number).sort(), [...bought.ticket_numbers].sort());
-
-  const market = await reloaded.list("list-resale-items", { status: "ACTIVE", limit: 20, offset: 0 });
-  assert.ok(market.page.total >= 0);
-  const prizes = await reloaded.list("get-my-prizes", { limit: 20, offset: 0 });
-  assert.equal(prizes.page.total, 0);
-
-  await assert.rejects(
-    reloaded.call("lottery-purchase", { ...body, quantity: 100 }),
-    (error: unknown) => error instanceof LuckyMartError && error.code === "INSUFFICIENT_BALANCE" && error.status === 409,
-  );
-
-  await reloaded.logout();
-  assert.equal(await reloaded.restore(), null);
-  store.set(signIn.session.token); // the revoked token is refused with a typed error
-  await assert.rejects(
-    api.call("get-wallet-balance", {}),
-    (error: unknown) => error instanceof LuckyMartError && error.code === "UNAUTHENTICATED",
-  );
+    const once = new LuckyMartClient({ url: `http://127.0.0.1:${port}`, anonKey: "anon", retries: 0 });
+    seen.length = 0;
+    await assert.rejects(
+      once.call("exchange-balance", { amount: 5 }),
+      (error: unknown) => error instanceof LuckyMartError && error.code === "UNAVAILABLE" && error.status === 503,
+    );
+  } finally {
+    server.close();
+  }
 });

@@ -36,6 +36,7 @@ $$;
 --   lottery_draw_ticket, lottery_draw_complete -> both: a draw is completed by the scheduler or by draw-lottery
 --   notification_outbox_claim                 -> both: the scheduler's re-publish, and the after-commit publish of a
 --                                                draw's or a broadcast's fan-out (more than 50 rows, luckymart.db)
+--   deploy_status                             -> all three: preflight checks each class's key with it
 --   every other public function               -> luckymart_user   (the public Function URLs)
 -- A new system function must be added to the list: until then it is user-class, and the catalog test
 -- (tests/security/test_function_roles.py) fails for any user-class function without p_session that is not a
@@ -46,6 +47,7 @@ set search_path = ''
 as $$
   select case
     when p_name like 'admin\_%' then array['luckymart_admin']
+    when p_name = 'deploy_status' then array['luckymart_user', 'luckymart_system', 'luckymart_admin']
     when p_name in ('lottery_draw_ticket', 'lottery_draw_complete', 'notification_outbox_claim')
       then array['luckymart_system', 'luckymart_admin']
     when p_name in ('lottery_scheduler_due', 'lottery_expire', 'lottery_draw_claim', 'commission_outbox_claim_stale',

@@ -28,7 +28,15 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from luckymart import db, metrics, tracing
-from luckymart.errors import AppError, unauthenticated, validation_error
+from luckymart.errors import (
+    AppError,
+    NotConfigured,
+    Unavailable,
+    not_configured,
+    unauthenticated,
+    unavailable,
+    validation_error,
+)
 from luckymart.log import lambda_context, logger
 
 SECRET_PARAM_NAMES = {"token", "admin_token", "password", "secret"}
@@ -128,7 +136,14 @@ class AdminFunction:
                 fields = [{"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()]
                 raise validation_error("params are invalid", fields) from None
             target_id = _target_id(params, action.target_field)
-            data = action.logic(AdminCall(action_name, params, admin_hash, summary))
+            try:
+                data = action.logic(AdminCall(action_name, params, admin_hash, summary))
+            except NotConfigured as missing:
+                logger.error("not configured: refused before any change", extra={"setting": missing.setting})
+                raise not_configured() from None
+            except Unavailable as failure:
+                logger.warning("dependency unavailable; may be repeated", extra={"reason": str(failure)})
+                raise unavailable() from None
             return {"statusCode": 200, "success": True, "data": data}
         except AppError as error:
             outcome = "DENIED" if error.status in (401, 403) else "FAILED"

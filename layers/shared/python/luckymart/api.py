@@ -10,8 +10,15 @@
 
 The endpoint parses the Function URL event (payload 2.0) with Powertools, answers CORS, authenticates the
 session token (hashed here, checked inside the SQL function: one round trip), validates the body with pydantic,
-passes the Idempotency-Key, and wraps results and errors in the envelope. Unexpected errors become 500 INTERNAL
-with a correlation id and nothing else.
+passes the Idempotency-Key, and wraps results and errors in the envelope.
+
+Failures and their answers:
+- a secret or setting the function declares (`secrets=`, `settings=`) or the database keys are missing: checked
+  first on every call, so the answer is 503 NOT_CONFIGURED and nothing is touched;
+- a transient failure (database, PostgREST, SSM): 503 UNAVAILABLE with Retry-After; repeating the request with the
+  same Idempotency-Key is safe whether or not it had committed;
+- anything else unexpected: 500 INTERNAL with a correlation id and nothing else (a bug: its alarm means something).
+Work after the commit (a receipt, a queue message) goes through `after_commit`, which can never fail the answer.
 """
 
 from __future__ import annotations
@@ -26,8 +33,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from luckymart import db, frontdoor, jsonutil, metrics, tracing
-from luckymart.config import settings
-from luckymart.errors import AppError, unauthenticated, validation_error
+from luckymart.config import require, settings
+from luckymart.errors import (
+    AppError,
+    NotConfigured,
+    Unavailable,
+    not_configured,
+    unauthenticated,
+    unavailable,
+    validation_error,
+)
 from luckymart.function_url import CORSConfig, LambdaFunctionUrlResolver, Response
 from luckymart.log import correlation_id, lambda_context, logger
 from luckymart.sessions import extract_token, hash_token, is_well_formed
@@ -99,7 +114,20 @@ class Cached:
 
 
 B = TypeVar("B", bound=Body)
+R = TypeVar("R")
 Auth = Literal["required", "optional", "none"]
+
+
+def after_commit(step: str, work: Callable[[], R], fallback: R) -> R:
+    """Runs `work` after the request's transaction has committed. A failure is logged and counted
+    (`PostCommitFailures`, dimension `reason`) and `fallback` is returned: the caller must still get the committed
+    answer. Each step has its repair (the outbox re-publishes, an idempotent replay re-issues the receipt)."""
+    try:
+        return work()
+    except Exception:
+        logger.exception("post-commit step failed; the committed answer is returned", extra={"step": step})
+        metrics.add("PostCommitFailures", 1, reason=step)
+        return fallback
 
 
 @dataclass(frozen=True)
@@ -145,7 +173,12 @@ class Endpoint(Generic[B]):
         response: type[BaseModel] | None = None,
         list_response: bool = False,
         summary: str = "",
+        secrets: tuple[str, ...] = (),
+        settings: tuple[str, ...] = (),
     ) -> None:
+        """`secrets` / `settings` (environment variable names): what the logic reads besides the database keys;
+        all are checked before anything else on every call. `idempotent`: a money-moving function, which then
+        requires an Idempotency-Key."""
         self.name = name
         self.body_model = body
         self.auth = auth
@@ -154,9 +187,11 @@ class Endpoint(Generic[B]):
         self.response_model = response
         self.list_response = list_response
         self.summary = summary
+        self.secrets = secrets
+        self.settings = settings
         self._logic: Callable[[Call[B]], Any] | None = None
-        # Powertools keeps the current event on the resolver; Lambda runs one request per container, but the
-        # local gateway and the soak test run many at once in one process, so each thread gets its own resolver.
+        # Lambda runs one request per container, but the local gateway and the soak test run many at once in one
+        # process, so each thread gets its own resolver (keeping its own current event: luckymart.function_url).
         self._per_thread = threading.local()
 
     def __call__(self, logic: Callable[[Call[B]], Any]) -> Callable[[Call[B]], Any]:
@@ -207,16 +242,31 @@ class Endpoint(Generic[B]):
             metrics.record_request(error.status, error.code)
             metrics.record_refusal(self.name, error.code)
             return _error_response(error)
+        except NotConfigured as missing:
+            logger.error("not configured: refused before any change", extra={"setting": missing.setting})
+            metrics.record_request(503, "NOT_CONFIGURED")
+            return _error_response(not_configured())
+        except Unavailable as failure:
+            logger.warning("dependency unavailable; the caller may retry", extra={"reason": str(failure)})
+            metrics.record_request(503, "UNAVAILABLE")
+            return _error_response(unavailable())
         except Exception:
             logger.exception("unexpected error")
             metrics.record_request(500, "INTERNAL")
             details = {"correlation_id": correlation_id()}
             return _error_response(AppError("INTERNAL", "internal error", 500, details))
         metrics.record_request(200, None)
-        metrics.record_result(self.name, result.result if isinstance(result, Cached) else result)
+        after_commit(
+            "metrics",
+            lambda: metrics.record_result(self.name, result.result if isinstance(result, Cached) else result),
+            None,
+        )
         return _ok(result)
 
     def _run(self, app: LambdaFunctionUrlResolver) -> Any:
+        # Everything the request needs is resolved before it can change anything.
+        require(self.secrets, self.settings)
+        db.client()
         event = app.current_event
         raw = self._raw_input(event)
         headers = {k.lower(): v for k, v in (event.headers or {}).items()}
@@ -240,6 +290,14 @@ class Endpoint(Generic[B]):
         key = headers.get("idempotency-key") or raw.get("idempotency_key")
         if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_IDEMPOTENCY_KEY):
             raise validation_error("Idempotency-Key must be 1..255 characters")
+        if key is None and self.idempotent:
+            # Money moves only under a key: a double tap, a client retry or a repeat after 503 UNAVAILABLE with
+            # the same key is answered from the first request's result instead of paying twice.
+            raise AppError(
+                "IDEMPOTENCY_KEY_REQUIRED",
+                "this request moves money: send an Idempotency-Key header (one new key per user action)",
+                400,
+            )
         _check_text(key)
         request_hash = hashlib.sha256(
             jsonutil.dumps(body.model_dump(mode="json")).encode() + self.name.encode()
@@ -314,7 +372,7 @@ def _error_response(error: AppError) -> Response:
         payload["details"] = error.details
     headers = {"Cache-Control": NO_STORE}
     wait = error.details.get("retry_after_seconds") if isinstance(error.details, Mapping) else None
-    if error.status == 429 and isinstance(wait, int):  # the body's wait (whole seconds), as HTTP clients expect it
+    if error.status in {429, 503} and isinstance(wait, int):  # the body's wait (whole seconds), as clients expect
         headers["Retry-After"] = str(max(1, wait))
     body = jsonutil.dumps({"success": False, "error": payload})
     return Response(error.status, "application/json", body, headers)
@@ -343,12 +401,14 @@ def _front_door_refusal(event: dict[str, Any]) -> dict[str, Any] | None:
             return None
         logger.warning("refused: no valid origin secret (a direct Function URL call?)")
         error = AppError("FRONT_DOOR_REQUIRED", "call this API through its domain, not the function URL", 403)
+    except NotConfigured as missing:
+        logger.error("not configured: refused before any change", extra={"setting": missing.setting})
+        error = not_configured()
+    except Unavailable as failure:
+        logger.warning("origin secret unavailable; the caller may retry", extra={"reason": str(failure)})
+        error = unavailable()
     except Exception:
         logger.exception("origin secret check failed")
         error = AppError("INTERNAL", "internal error", 500)
-    body = {"success": False, "error": {"code": error.code, "message": error.message}}
-    return {
-        "statusCode": error.status,
-        "headers": {"Content-Type": "application/json"},
-        "body": jsonutil.dumps(body),
-    }
+    response = _error_response(error)
+    return {"statusCode": response.status_code, "headers": response.headers, "body": response.body}

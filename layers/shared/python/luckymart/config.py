@@ -1,12 +1,16 @@
 """Configuration: non-secret settings from the environment; secrets from the environment locally and from
 SSM Parameter Store (SecureString) on AWS, read lazily (luckymart.ssm: through the Parameters and Secrets
-extension, else Powertools parameters) and cached for SECRET_CACHE_SECONDS."""
+extension, else Powertools parameters) and cached for SECRET_CACHE_SECONDS. A function names what it needs
+(`Endpoint(secrets=..., settings=...)`, `require()`), so a missing one refuses the request before anything
+changes."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 from functools import cache
+
+from luckymart.errors import NotConfigured
 
 SECRET_NAMES = (
     # one database key per function class (README "Security"); the service-role key is for operators only
@@ -51,7 +55,8 @@ def settings() -> Settings:
 
 
 def secret(name: str) -> str:
-    """One secret by its snake_case name. Env var NAME (upper case) wins; else SSM `<prefix>/<name>`."""
+    """One secret by its snake_case name. Env var NAME (upper case) wins; else SSM `<prefix>/<name>`.
+    NotConfigured when it is set nowhere (or SSM has no such parameter), Unavailable when SSM fails for now."""
     if name not in SECRET_NAMES:
         raise KeyError(name)
     value = os.environ.get(name.upper())
@@ -59,7 +64,7 @@ def secret(name: str) -> str:
         return value
     prefix = settings().ssm_prefix
     if not prefix:
-        raise RuntimeError(f"secret {name} is not configured")
+        raise NotConfigured(f"secret {name}")
     from luckymart import ssm  # only on AWS
 
     return ssm.get(f"{prefix}/{name}", max_age=SECRET_CACHE_SECONDS)
@@ -68,3 +73,13 @@ def secret(name: str) -> str:
 def reset() -> None:
     """Forget cached settings (tests change the environment between stacks)."""
     settings.cache_clear()
+
+
+def require(secrets: tuple[str, ...] = (), environment: tuple[str, ...] = ()) -> None:
+    """Resolves every named secret and checks every named environment setting, so that a request fails with
+    NotConfigured (or Unavailable) before it changes anything, never half-way."""
+    for name in environment:
+        if not os.environ.get(name, "").strip():
+            raise NotConfigured(f"setting {name}")
+    for name in secrets:
+        secret(name)

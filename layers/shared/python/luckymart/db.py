@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from luckymart import jsonutil, tracing
 from luckymart.config import secret, settings
-from luckymart.errors import AppError
+from luckymart.errors import AppError, Unavailable
 
 if TYPE_CHECKING:
     import httpx
@@ -35,7 +35,26 @@ RPC_TIMEOUT_SECONDS = 15.0
 
 
 class DatabaseError(Exception):
-    """A database failure that is not a business rule; shown to callers only as 500 INTERNAL."""
+    """A database failure that is not a business rule and not transient (a bug); shown as 500 INTERNAL."""
+
+
+# Answers of PostgREST (or Supabase's gateway in front of it) that mean "not now" rather than "wrong": no
+# connection to PostgreSQL (503 PGRST000/PGRST001), schema cache not loaded (PGRST002), no pool connection in
+# time (504 PGRST003), a gateway between us and PostgREST failing (502).
+TRANSIENT_HTTP_STATUSES = {502, 503, 504}
+# SQLSTATEs after which the transaction was rolled back and the same request can simply be repeated: connection
+# exceptions, serialization failures and deadlocks, resource exhaustion, a lock wait or statement cancelled by its
+# timeout, a backend terminated by an administrator or a restart.
+TRANSIENT_SQLSTATE_CLASSES = ("08", "53")
+TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03", "57014", "57P01", "57P02", "57P03"}
+
+
+def is_transient(http_status: int, sqlstate: str) -> bool:
+    return (
+        http_status in TRANSIENT_HTTP_STATUSES
+        or sqlstate in TRANSIENT_SQLSTATES
+        or sqlstate.startswith(TRANSIENT_SQLSTATE_CLASSES)
+    )
 
 
 @contextmanager
@@ -76,14 +95,23 @@ def reset() -> None:
 
 
 def rpc(function: str, params: dict[str, Any]) -> Any:
-    """Calls one SQL function through PostgREST (POST /rpc/<function>), never retried: money functions are
-    made safe to repeat by idempotency keys, not by the transport."""
+    """Calls one SQL function through PostgREST (POST /rpc/<function>), never retried here: money functions are
+    made safe to repeat by idempotency keys, not by the transport. A failure that may pass (the connection, a
+    timeout, a killed backend) raises Unavailable: the caller is told to repeat the request with the same key,
+    which is right whether or not the transaction had committed."""
+    import httpx
+
+    http = client()
     with tracing.span(f"rpc {function}"):
-        response = client().post(
-            f"/rpc/{function}",
-            content=jsonutil.dumps(params),
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
-        )
+        try:
+            response = http.post(
+                f"/rpc/{function}",
+                content=jsonutil.dumps(params),
+                headers={"Content-Type": "application/json", "Accept": "application/json"},
+            )
+        except httpx.TransportError as error:  # connect/read/write errors and timeouts
+            logger.warning("rpc unavailable", extra={"rpc": function, "error": type(error).__name__})
+            raise Unavailable(f"rpc {function}: {type(error).__name__}") from None
     if response.status_code < 400:
         push = response.headers.get("x-luckymart-push")
         if push:  # the transaction created pushable notifications; it has committed, so publish them now
@@ -112,5 +140,8 @@ def _error_from(function: str, http_status: int, raw: bytes) -> Exception:
                 details = None
         return AppError(str(body.get("message")), str(body.get("details") or ""), int(code[2:]), details)
     # Log the SQLSTATE only: PostgREST messages can quote parameter values.
+    if is_transient(http_status, code):
+        logger.warning("rpc unavailable", extra={"rpc": function, "http_status": http_status, "sqlstate": code})
+        return Unavailable(f"rpc {function} failed with {code or http_status}")
     logger.error("rpc failed", extra={"rpc": function, "http_status": http_status, "sqlstate": code})
     return DatabaseError(f"rpc {function} failed with {code or http_status}")

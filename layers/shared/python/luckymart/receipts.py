@@ -1,4 +1,4 @@
-"""Signed purchase receipts (issue 18, docs/fairness.md): what a buyer keeps to prove later that a ticket was
+"""Signed purchase receipts (docs/fairness.md): what a buyer keeps to prove later that a ticket was
 sold to them, in case the published entries drop or alter it.
 
 The receipt key is its own Ed25519 key (secret `receipt_signing_key`), never the draw key: the purchase Lambda
@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from luckymart import fairdraw
 from luckymart.config import secret
+from luckymart.errors import NotConfigured
 
 FORMAT = "luckymart-receipt-v1"
 
@@ -26,7 +27,12 @@ def _key(private_hex: str) -> Ed25519PrivateKey:
 
 
 def signing_key() -> Ed25519PrivateKey:
-    return _key(secret("receipt_signing_key"))
+    """The receipt key; NotConfigured when the secret is missing or is not a 32-byte Ed25519 key in hex."""
+    value = secret("receipt_signing_key")
+    try:
+        return _key(value)
+    except ValueError:
+        raise NotConfigured("secret receipt_signing_key", "is not a 64-character hex Ed25519 key") from None
 
 
 def public_key() -> str:
@@ -39,10 +45,9 @@ def commitment_hash(commitment: dict[str, Any]) -> str:
     return hashlib.sha256(fairdraw.canonical_json(commitment)).hexdigest()
 
 
-def issue(material: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]:
-    """The signed receipt of one purchase from what the purchase RPC returned. Deterministic (Ed25519 and the
-    order's paid_at), so an idempotent replay returns the very same receipt."""
-    key = signing_key()
+def issue(material: dict[str, Any], order: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """The signed receipt of one purchase from what the purchase RPC returned, with the key read before that RPC.
+    Deterministic (Ed25519 and the order's paid_at), so an idempotent replay returns the very same receipt."""
     buyer_ref = str(material["buyer_ref"])
     body = {
         "format": FORMAT,

@@ -381,7 +381,9 @@ class Purchase(Out):
     remaining_balance: Money
     wallet_type: str
     is_sold_out: bool
-    receipt: Receipt
+    # null only if signing failed after the purchase had committed: repeat the request with the same
+    # Idempotency-Key to get it (the purchase is not made twice)
+    receipt: Receipt | None
 
 
 class TicketLottery(Out):

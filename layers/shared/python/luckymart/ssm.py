@@ -15,6 +15,8 @@ import threading
 import time
 from urllib.parse import quote
 
+from luckymart.errors import NotConfigured, Unavailable
+
 EXTENSION_PORT_ENV = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
 # The extension accepts a call only with the invocation's own credentials token.
 TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token"  # noqa: S105 - a header name, not a secret
@@ -24,8 +26,15 @@ _cache: dict[str, tuple[str, float]] = {}
 _lock = threading.Lock()
 
 
-class ParameterError(RuntimeError):
-    """A parameter could not be read (the message names the parameter, never a value)."""
+# What the extension (or SSM through the SDK) answers for a parameter that is missing or not readable by this
+# function: a deployment mistake, not a passing failure. Anything else (throttling, 5xx, unreachable) is transient.
+_CONFIGURATION_STATUSES = {400, 401, 403, 404}
+_CONFIGURATION_ERRORS = {
+    "ParameterNotFound",
+    "ParameterVersionNotFound",
+    "AccessDeniedException",
+    "ValidationException",
+}
 
 
 def get(name: str, max_age: float | None = None) -> str:
@@ -54,19 +63,33 @@ def _from_extension(name: str, port: str) -> str:
             timeout=EXTENSION_TIMEOUT_SECONDS,
         )
     except httpx.HTTPError as error:
-        raise ParameterError(f"parameter {name}: the parameters extension is unreachable") from error
+        raise Unavailable(f"parameter {name}: the parameters extension is unreachable") from error
+    if response.status_code in _CONFIGURATION_STATUSES:
+        raise NotConfigured(
+            f"parameter {name}", f"is not readable (the parameters extension answered {response.status_code})"
+        )
     if response.status_code != 200:
-        raise ParameterError(f"parameter {name}: the parameters extension answered {response.status_code}")
+        raise Unavailable(f"parameter {name}: the parameters extension answered {response.status_code}")
     try:
         return str(response.json()["Parameter"]["Value"])
     except (ValueError, KeyError, TypeError) as error:
-        raise ParameterError(f"parameter {name}: unexpected answer from the parameters extension") from error
+        raise Unavailable(f"parameter {name}: unexpected answer from the parameters extension") from error
 
 
 def _from_sdk(name: str) -> str:
     from aws_lambda_powertools.utilities import parameters  # ~140 ms of imports (boto3)
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    return str(parameters.get_parameter(name, decrypt=True, max_age=0))
+    try:
+        return str(parameters.get_parameter(name, decrypt=True, max_age=0))
+    except parameters.exceptions.GetParameterError as error:
+        cause = error.__context__  # Powertools re-raises every SDK error as GetParameterError
+        code = cause.response.get("Error", {}).get("Code") if isinstance(cause, ClientError) else None
+        if code in _CONFIGURATION_ERRORS:
+            raise NotConfigured(f"parameter {name}", f"is not readable ({code})") from None
+        if isinstance(cause, ClientError | BotoCoreError):
+            raise Unavailable(f"parameter {name}: SSM failed ({code or type(cause).__name__})") from None
+        raise
 
 
 def reset() -> None:

@@ -19,6 +19,8 @@ import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from luckymart.errors import NotConfigured
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -57,7 +59,7 @@ def reset() -> None:
 def bucket() -> str:
     name = os.environ.get("UPLOADS_BUCKET")
     if not name:
-        raise RuntimeError("UPLOADS_BUCKET is not configured")
+        raise NotConfigured("setting UPLOADS_BUCKET")
     return name
 
 
