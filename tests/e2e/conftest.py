@@ -13,7 +13,7 @@ import pytest
 
 from infra.local.lambdas import InProcessLambdas, Lambdas
 from infra.local.packaged import PackagedDeployment, packaged_deployment
-from infra.local.stack import CORS_TEST_ORIGINS, Stack
+from infra.local.stack import Stack
 
 MODES = ("in-process", "packaged")
 # Modules whose tests run in-process only, and why (everything else in tests/e2e is rehearsed packaged too).
@@ -51,7 +51,8 @@ REHEARSED_STAGE = os.environ.get("REHEARSAL_STAGE", "prod")
 @pytest.fixture(scope="session")
 def packaged(base_stack: Stack) -> Iterator[PackagedDeployment]:
     """The packaged stage's functions on the session's database, at most 2 containers per function."""
-    with packaged_deployment(base_stack, CORS_TEST_ORIGINS, REHEARSED_STAGE, concurrency=2) as deployment:
+    origins = os.environ["CORS_ALLOWED_ORIGINS"]  # what the session's stack allows (its browser pages' origin too)
+    with packaged_deployment(base_stack, origins, REHEARSED_STAGE, concurrency=2) as deployment:
         yield deployment
         print(f"\n{deployment.lambdas.summary()}")
         for function, messages in deployment.lambdas.logged_problems().items():
