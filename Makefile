@@ -9,8 +9,9 @@ export PYTHONPATH := $(CURDIR)/layers/shared/python:$(CURDIR)
 deps:  ## apt/npm/pip: everything the stack and the tests need (idempotent)
 	@bash infra/local/install-deps.sh
 
-dev: deps  ## the whole system locally with demo data on http://127.0.0.1:54321
-	$(PY) -m infra.local.dev
+dev: deps  ## the whole system locally with demo data on http://127.0.0.1:54321 (PACKAGED=1: from the zips)
+	$(if $(PACKAGED),scripts/package.sh $(STAGE))
+	$(PY) -m infra.local.dev $(if $(PACKAGED),--packaged $(STAGE))
 
 stop:  ## stop a local stack left behind by a killed `make dev`
 	$(PY) -m infra.local.dev stop

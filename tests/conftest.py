@@ -14,14 +14,20 @@ DATA_TABLES_KEPT = {"system_config", "payment_configs", "roles", "permissions"}
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Stack]:
+def base_stack() -> Iterator[Stack]:
     with private_stack() as local:
         yield local
 
 
 @pytest.fixture(scope="session")
-def pg(stack: Stack) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(stack.database_url, autocommit=True) as conn:
+def stack(base_stack: Stack) -> Stack:
+    """The stack the tests call functions on (tests/e2e runs its tests once more with the packaged functions)."""
+    return base_stack
+
+
+@pytest.fixture(scope="session")
+def pg(base_stack: Stack) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(base_stack.database_url, autocommit=True) as conn:
         yield conn
 
 

@@ -141,12 +141,17 @@ def make_admin(pg: Any, role: str, username: str | None = None) -> str:
     return token
 
 
+def admin_event(action: str, params: dict[str, Any] | None = None, *, token: str | None) -> dict[str, Any]:
+    """The payload the admin CLI sends an admin function."""
+    return {"admin_token": token, "action": action, "params": params or {}}
+
+
 def admin_invoke(
     function: str, action: str, params: dict[str, Any] | None = None, *, token: str | None
 ) -> dict[str, Any]:
     """Invokes an admin Lambda handler in-process with the payload the admin CLI sends."""
     module = importlib.import_module(f"functions.{function.replace('-', '_')}.handler")
-    event = {"admin_token": token, "action": action, "params": params or {}}
+    event = admin_event(action, params, token=token)
     result: dict[str, Any] = module.handler(
         jsonutil.loads(jsonutil.dumps(event)), LocalContext(function_name=function)
     )

@@ -127,8 +127,17 @@ class LocalAws:
 
     def _run_poller(self, folder: str, queue: LocalQueue | None, timeout_ms: int) -> threading.Thread:
         consumer = importlib.import_module(f"functions.{folder}.handler").handler
+        return self.run_consumer(consumer, queue, folder.replace("_", "-"), timeout_ms)
+
+    def run_consumer(
+        self,
+        consumer: Callable[[dict[str, Any], Any], dict[str, Any]],
+        queue: LocalQueue | None,
+        name: str,
+        timeout_ms: int,
+    ) -> threading.Thread:
+        """Polls `queue` (default: the commission queue) into `consumer`, as Lambda's event source mapping does."""
         sqs = self._sqs()
-        name = folder.replace("_", "-")
 
         def loop() -> None:
             while not self.stop.is_set():
@@ -141,8 +150,11 @@ class LocalAws:
         thread.start()
         return thread
 
-    def run_scheduler(self, every_seconds: float) -> threading.Thread:
-        draw = importlib.import_module("functions.auto_lottery_draw.handler").handler
+    def run_scheduler(
+        self, every_seconds: float, draw: Callable[[dict[str, Any], Any], Any] | None = None
+    ) -> threading.Thread:
+        """Invokes auto-lottery-draw (or `draw`) with an EventBridge event every `every_seconds`."""
+        draw = draw or importlib.import_module("functions.auto_lottery_draw.handler").handler
 
         def loop() -> None:
             while not self.stop.wait(every_seconds):

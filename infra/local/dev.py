@@ -8,10 +8,14 @@ away on the next start.
 
 `python -m infra.local.dev --free-ports RUN_DIR` starts exactly this configuration on free ports in RUN_DIR (the
 e2e burst test uses it, so it never binds the fixed ports a developer's `make dev` may hold).
+
+`make dev PACKAGED=1` (`python -m infra.local.dev --packaged STAGE`) is the packaged rehearsal: every function,
+the queue consumers and the schedule run from build/package/STAGE in Lambda-like sandboxes (docs/rehearsal.md).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -21,13 +25,17 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from infra.local.aws import local_aws
+from infra.local.aws import LocalAws, local_aws
 from infra.local.gateway import Gateway
 from infra.local.secrets import local_secrets
 from infra.local.stack import ROOT, Stack, free_port, require_free
 from infra.local.telegram_fake import FakeTelegram
 from luckymart import config
+
+if TYPE_CHECKING:
+    from infra.local.packaged import PackagedLambdas
 
 BLOCKED_DEMO_CHAT = 100003  # this demo user "blocked the bot": pushes to it end as unreachable
 
@@ -55,7 +63,7 @@ class Ports:
 FIXED = Ports()
 
 
-def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
+def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev", packaged_stage: str | None = None) -> None:
     for port, what in (
         (ports.api, "API gateway"),
         (ports.pg, "PostgreSQL"),
@@ -73,6 +81,7 @@ def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    lambdas = None
     try:
         stack.start()
         os.environ.update(stack.env())
@@ -96,21 +105,15 @@ def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
             aws_file = run_dir / "aws.json"  # `luckymart-admin --local` reads the queue URLs from here
             aws_file.write_text(json.dumps(aws.env))
             aws_file.chmod(0o600)
-            gateway = Gateway(ports.api, ports.rest)
+            if packaged_stage:
+                lambdas = _packaged(packaged_stage, stack, run_dir, aws, telegram.base_url)
+            gateway = Gateway(ports.api, ports.rest, lambdas)
             gateway.serve_in_thread()
-            aws.run_poller()
-            aws.run_notification_poller()
-            aws.run_scheduler(SCHEDULE_SECONDS)
+            _run_event_sources(aws, lambdas)
             from infra.local.demo import seed_demo
 
             print(seed_demo(stack), flush=True)
-            print(f"  SQS queue       {aws.queue_url}  (polled into process-commissions)", flush=True)
-            print(
-                f"  SQS queue       {aws.notifications.url}  (polled into send-telegram-notifications)", flush=True
-            )
-            print(
-                f"  handlers use    {stack.rest_url}  (PostgREST directly, as Lambda reaches Supabase)", flush=True
-            )
+            print(_wiring(stack, aws, lambdas, packaged_stage, run_dir), flush=True)
             print(f"  scheduler       auto-lottery-draw every {SCHEDULE_SECONDS:g} s", flush=True)
             # the demo admin above is OPERATIONS; bootstrap is allowed while no SUPER_ADMIN exists
             print("  SUPER_ADMIN     luckymart-admin bootstrap --local --username root", flush=True)
@@ -125,7 +128,53 @@ def main(ports: Ports = FIXED, run_dir: Path = ROOT / ".run" / "dev") -> None:
         pass
     finally:
         print("\nstopping local stack…", file=sys.stderr)
+        if lambdas is not None:
+            print(lambdas.summary(), file=sys.stderr)
+            lambdas.stop()
         stack.stop()
+
+
+def _wiring(stack: Stack, aws: LocalAws, lambdas: PackagedLambdas | None, stage: str | None, run_dir: Path) -> str:
+    lines = []
+    if lambdas is not None:
+        lines.append(
+            f"  functions       packaged stage {stage} (build/package/{stage}): {len(lambdas.function_names())} "
+            f"functions from their zips; logs in {run_dir}/lambda-logs"
+        )
+    lines.append(f"  SQS queue       {aws.queue_url}  (polled into process-commissions)")
+    lines.append(f"  SQS queue       {aws.notifications.url}  (polled into send-telegram-notifications)")
+    if lambdas is None:
+        lines.append(f"  handlers use    {stack.rest_url}  (PostgREST directly, as Lambda reaches Supabase)")
+    else:
+        lines.append(f"  handlers use    {stack.api_url}/rest/v1  (SUPABASE_URL, as on Supabase)")
+    return "\n".join(lines)
+
+
+def _run_event_sources(aws: LocalAws, lambdas: PackagedLambdas | None) -> None:
+    """What invokes functions besides the gateway: the SQS pollers and the schedule."""
+    if lambdas is None:
+        aws.run_poller()
+        aws.run_notification_poller()
+        aws.run_scheduler(SCHEDULE_SECONDS)
+    else:  # the template's event source mappings and schedules, into the packaged functions
+        from infra.local.packaged import run_event_sources, run_schedules
+
+        run_event_sources(lambdas, aws)
+        run_schedules(lambdas, aws, SCHEDULE_SECONDS)
+
+
+def _packaged(stage: str, stack: Stack, run_dir: Path, aws: LocalAws, telegram_api: str) -> PackagedLambdas:
+    from infra.local.packaged import LocalServices, PackagedLambdas, package_folder
+    from infra.local.template import load_stage
+
+    services = LocalServices(
+        supabase_url=stack.api_url,
+        cors_origins=os.environ["CORS_ALLOWED_ORIGINS"],
+        secrets={**stack.env(), **local_secrets(run_dir)},
+        aws=aws,
+        telegram_api=telegram_api,
+    )
+    return PackagedLambdas(load_stage(package_folder(stage)), run_dir, services).start()
 
 
 def stop_leftovers() -> None:
@@ -136,9 +185,14 @@ def stop_leftovers() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["stop"]:
+    parser = argparse.ArgumentParser(prog="python -m infra.local.dev", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", nargs="?", choices=["stop"], help="stop a stack left behind by a killed run")
+    parser.add_argument("--free-ports", metavar="RUN_DIR", type=Path, help="free ports, data in RUN_DIR")
+    parser.add_argument("--packaged", metavar="STAGE", help="run the functions from build/package/STAGE")
+    args = parser.parse_args()
+    if args.command == "stop":
         stop_leftovers()
-    elif sys.argv[1:2] == ["--free-ports"] and len(sys.argv) == 3:
-        main(Ports.free(), Path(sys.argv[2]))
+    elif args.free_ports:
+        main(Ports.free(), args.free_ports, args.packaged)
     else:
-        main()
+        main(packaged_stage=args.packaged)

@@ -4,7 +4,9 @@
                             connections after HEAD, so pooled upstream connections would break)
   /functions/v1/<name>   -> a Function URL event (payload 2.0) handed to the real handler of functions/<name>
                             (or of its canonical name in infra/function_aliases.json: withdraw-request, the name
-                            the original deployed and its frontend calls, is withdrawal-request)
+                            the original deployed and its frontend calls, is withdrawal-request): in this
+                            process, or in the packaged rehearsal to the function's Lambda-like process
+                            (infra/local/lambdas.py, docs/rehearsal.md): a failed invocation is the URL's 502
   /openapi.json          -> the generated API description
   /  and /api/           -> the API explorer over it (Swagger UI, infra/local/api_explorer.py)
   /verify/               -> the static verification page (web/verify/; an S3 origin on AWS)
@@ -33,6 +35,7 @@ from urllib.parse import urlsplit
 
 from infra.local import api_explorer, verify_page
 from infra.local.events import LocalContext, function_url_event
+from infra.local.lambdas import FunctionError, Lambdas
 from luckymart import frontdoor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,9 +73,10 @@ class Gateway(ThreadingHTTPServer):
     # listen() backlog: the default 5 made bursts of 50 concurrent clients lose connections (reset by peer).
     request_queue_size = 1024
 
-    def __init__(self, port: int, postgrest_port: int) -> None:
+    def __init__(self, port: int, postgrest_port: int, lambdas: Lambdas | None = None) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.postgrest_port = postgrest_port
+        self.lambdas = lambdas  # None: each handler in this process
 
     def serve_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve_forever, name="gateway", daemon=True)
@@ -127,8 +131,15 @@ class _Handler(BaseHTTPRequestHandler):
             upstream.close()
 
     def _invoke(self, name: str, path: str, query: str, body: bytes) -> None:
-        module = load_user_function(name)
-        if module is None:
+        lambdas = self.server.lambdas
+        canonical = FUNCTION_ALIASES.get(name, name)
+        if lambdas is None:
+            module = load_user_function(name)
+            found = module is not None
+        else:  # the packaged template says which functions have a Function URL
+            module = None
+            found = bool(_NAME.match(name)) and lambdas.url_function(canonical)
+        if not found:
             self._send(
                 404,
                 {"content-type": "application/json"},
@@ -149,7 +160,15 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
             source_ip=self.client_address[0],
         )
-        result = module.handler(event, LocalContext(function_name=name))
+        if module is not None:
+            result = module.handler(event, LocalContext(function_name=name))
+        else:
+            assert lambdas is not None
+            try:
+                result = lambdas.invoke(canonical, event)
+            except FunctionError:  # logged by the runtime; the caller sees what a Function URL answers
+                self._send(502, {"content-type": "application/json"}, b'{"Message":"Internal Server Error"}')
+                return
         payload = result.get("body") or ""
         raw = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
         headers = dict(result.get("headers") or {})

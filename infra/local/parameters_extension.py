@@ -5,13 +5,15 @@ Like the extension: `GET /systemsmanager/parameters/get?name=<name>[&withDecrypt
 as JSON (`{"Parameter": {"Name", "Value", "Version", ...}}`), the name may carry a version selector (`name:3`);
 a missing or wrong token is refused (401), an unknown parameter is SSM's error (400). Behind it, the SSM API of
 the process (moto in the tests), so the tests put parameters the way an operator does. It records each name read.
+With `authorize(token, name)` the caller's token names its credentials and the function decides: None refuses the
+token (401), False is the role's AccessDeniedException (400), as for the packaged rehearsal's functions.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,10 +33,14 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path != PATH or "name" not in query:
             self._answer(400, {"message": "unknown request"})
             return
-        if self.headers.get("X-Aws-Parameters-Secrets-Token") != self.server.token:
+        name = query["name"][0]
+        allowed = self.server.authorize(self.headers.get("X-Aws-Parameters-Secrets-Token") or "", name)
+        if allowed is None:
             self._answer(401, {"message": "missing or wrong X-Aws-Parameters-Secrets-Token"})
             return
-        name = query["name"][0]
+        if not allowed:
+            self._answer(400, {"message": "AccessDeniedException"})
+            return
         self.server.requested.append(name)
         decrypt = query.get("withDecryption", ["false"])[0] == "true"
         try:
@@ -56,18 +62,26 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+Authorize = Callable[[str, str], "bool | None"]  # (token, parameter name) -> allowed, or None: unknown token
+
+
 class _ExtensionServer(ThreadingHTTPServer):
-    def __init__(self, port: int, token: str, client: Any) -> None:
+    daemon_threads = True
+
+    def __init__(self, port: int, authorize: Authorize, client: Any) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
-        self.token = token
+        self.authorize = authorize
         self.client = client  # boto3 SSM client (any object with get_parameter)
         self.requested: list[str] = []
 
 
 @contextmanager
-def parameters_extension(client: Any, token: str) -> Iterator[_ExtensionServer]:
+def parameters_extension(
+    client: Any, token: str, *, authorize: Authorize | None = None
+) -> Iterator[_ExtensionServer]:
     """Runs the stand-in on a free port until the block ends; `server.server_port` is its port."""
-    server = _ExtensionServer(free_port(), token, client)
+    check = authorize or (lambda presented, _name: True if presented == token else None)
+    server = _ExtensionServer(free_port(), check, client)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -267,8 +267,11 @@ class Stack:
         subprocess.run(["psql", self.database_url, "-q", "-X", "-c", "notify pgrst, 'reload schema'"], check=True)
 
 
+CORS_TEST_ORIGINS = "https://app.luckymart.test,http://localhost:5173"
+
+
 @contextmanager
-def private_stack(cors_origins: str = "https://app.luckymart.test,http://localhost:5173") -> Iterator[Stack]:
+def private_stack(cors_origins: str = CORS_TEST_ORIGINS) -> Iterator[Stack]:
     """A throwaway stack on free ports with the gateway, its env applied to this process (tests, benchmarks)."""
     from infra.local.gateway import Gateway
     from infra.local.secrets import local_secrets

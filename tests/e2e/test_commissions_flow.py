@@ -1,5 +1,6 @@
 """Commissions end to end: sign-up by referral links over HTTP, a real SQS API (moto server) with a DLQ
-redrive after 5 receives, the consumer fed like the Lambda poller feeds it, and the results over HTTP."""
+redrive after 5 receives, the consumer fed like the Lambda poller feeds it, and the results over HTTP. Packaged,
+the queues are the packaged stage's and the consumer and admin functions run from their zips."""
 
 from __future__ import annotations
 
@@ -8,19 +9,22 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import boto3
 import httpx
 import psycopg
 import pytest
 from moto.server import ThreadedMotoServer
 
+from infra.local.lambdas import Lambdas
+from infra.local.packaged import PackagedDeployment
 from infra.local.stack import free_port
 from luckymart import commission_queue, jsonutil
-from tests.support import admin_invoke, make_admin, signed_init_data
+from tests.support import admin_event, make_admin, signed_init_data
 from tests.support_commissions import (
     MAX_RECEIVE_COUNT,
+    REGION,
     Queues,
     coin_balance,
-    consume,
     create_lottery,
     create_queues,
     paid_order,
@@ -30,7 +34,25 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def sqs_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Queues]:
+def sqs_server(
+    monkeypatch: pytest.MonkeyPatch, lambda_mode: str, request: pytest.FixtureRequest
+) -> Iterator[Queues]:
+    if lambda_mode == "packaged":  # the stage's own queues, emptied of what earlier tests' purchases published
+        deployment: PackagedDeployment = request.getfixturevalue("packaged")
+        aws = deployment.aws
+        for name, value in aws.env.items():
+            monkeypatch.setenv(name, value)
+        queues = Queues(
+            boto3.client("sqs", region_name=REGION, endpoint_url=aws.endpoint), aws.queue_url, aws.dlq_url
+        )
+        for url in (aws.queue_url, aws.dlq_url):  # (PurgeQueue is allowed once a minute)
+            while messages := queues.receive(url, visibility=0):
+                for message in messages:
+                    queues.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        commission_queue.reset()
+        yield queues
+        commission_queue.reset()
+        return
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
@@ -42,12 +64,12 @@ def sqs_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Queues]:
         server.stop()
 
 
-def poll_once(queues: Queues) -> dict[str, Any] | None:
+def poll_once(queues: Queues, lambdas: Lambdas) -> dict[str, Any] | None:
     """One poll of the Lambda SQS event source: receive, invoke, delete what succeeded."""
     messages = queues.receive(visibility=0)
     if not messages:
         return None
-    response = consume(queues.records(messages))
+    response: dict[str, Any] = lambdas.invoke("process-commissions", {"Records": queues.records(messages)})
     queues.delete_succeeded(messages, response)
     return response
 
@@ -69,7 +91,7 @@ def get(api: httpx.Client, name: str, who: dict[str, Any], query: str = "") -> A
 
 
 def test_chain_of_four_pays_three_referrers_once(
-    api: httpx.Client, clean: psycopg.Connection, sqs_server: Queues
+    api: httpx.Client, clean: psycopg.Connection, sqs_server: Queues, lambdas: Lambdas
 ) -> None:
     a = join(api, 7001, "alice", None)
     b = join(api, 7002, "bob", a)
@@ -82,7 +104,7 @@ def test_chain_of_four_pays_three_referrers_once(
     assert commission_queue.publish_after_commit(order_id)
     clean.execute("update commission_outbox set created_at = now() - interval '2 minutes'")
     assert commission_queue.republish_stale() == 1
-    while (response := poll_once(sqs_server)) is not None:
+    while (response := poll_once(sqs_server, lambdas)) is not None:
         assert response["batchItemFailures"] == []
 
     # 3% of 250.50 = 7.515 -> 7.51; 1% = 2.505 -> 2.50; 0.5% = 1.2525 -> 1.25
@@ -107,12 +129,12 @@ def test_chain_of_four_pays_three_referrers_once(
 
 
 def test_poison_message_reaches_the_dlq_after_five_receives_and_is_replayed_by_an_admin(
-    clean: psycopg.Connection, sqs_server: Queues
+    clean: psycopg.Connection, sqs_server: Queues, lambdas: Lambdas
 ) -> None:
     sqs_server.sqs.send_message(QueueUrl=sqs_server.queue_url, MessageBody=json.dumps({"order_id": "x"}))
     deliveries = 0
     for _ in range(MAX_RECEIVE_COUNT + 3):
-        response = poll_once(sqs_server)
+        response = poll_once(sqs_server, lambdas)
         if response is None:
             break
         deliveries += 1
@@ -120,9 +142,11 @@ def test_poison_message_reaches_the_dlq_after_five_receives_and_is_replayed_by_a
     assert deliveries == MAX_RECEIVE_COUNT
 
     token = make_admin(clean, "FINANCE")
-    listed = admin_invoke("admin-commissions", "commissions.dlq_list", {}, token=token)
+    listed = lambdas.invoke("admin-commissions", admin_event("commissions.dlq_list", {}, token=token))
     assert [(item["body"], item["order_id"]) for item in listed["data"]["items"]] == [('{"order_id": "x"}', None)]
-    replayed = admin_invoke("admin-commissions", "commissions.dlq_replay", {"all": True}, token=token)
+    replayed = lambdas.invoke(
+        "admin-commissions", admin_event("commissions.dlq_replay", {"all": True}, token=token)
+    )
     assert replayed["data"]["replayed"] == 1
     assert sqs_server.receive(sqs_server.dlq_url) == []
     assert [m["Body"] for m in sqs_server.receive()] == ['{"order_id": "x"}']

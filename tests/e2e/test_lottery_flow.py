@@ -12,6 +12,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from infra.local.lambdas import Lambdas
 from infra.local.stack import Stack
 from scripts import verify_draw
 from tests.support import signed_init_data
@@ -39,9 +40,9 @@ def scheduled_event() -> dict[str, object]:
 
 
 @pytest.mark.usefixtures("short_draw_delay")
-def test_buy_out_scheduled_draw_verify_and_win(api: httpx.Client, clean: psycopg.Connection, stack: Stack) -> None:
-    from functions.auto_lottery_draw.handler import handler as scheduler
-
+def test_buy_out_scheduled_draw_verify_and_win(
+    api: httpx.Client, clean: psycopg.Connection, stack: Stack, lambdas: Lambdas
+) -> None:
     lottery = create_lottery(clean, total_tickets=6, ticket_price="5.00")
     tokens = []
     for telegram_id in (9101, 9102):
@@ -65,7 +66,7 @@ def test_buy_out_scheduled_draw_verify_and_win(api: httpx.Client, clean: psycopg
 
     deadline = time.monotonic() + DRAW_DELAY_SECONDS + 10
     while time.monotonic() < deadline:  # the schedule ticks; the draw waits for draw_time
-        if scheduler(scheduled_event(), None)["drawn"]:
+        if lambdas.invoke("auto-lottery-draw", scheduled_event())["drawn"]:
             break
         time.sleep(0.5)
     status = clean.execute("select status from lotteries where id = %s", (lottery["id"],)).fetchone()

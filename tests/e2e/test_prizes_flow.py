@@ -9,8 +9,9 @@ import httpx
 import psycopg
 import pytest
 
+from infra.local.lambdas import Lambdas
 from luckymart import jsonutil
-from tests.support import SignedIn, admin_invoke, make_admin, signed_init_data
+from tests.support import SignedIn, admin_event, make_admin, signed_init_data
 from tests.support_prizes import balance, ledger, ledger_matches_balances, prize_status, win_prize
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +34,11 @@ def call(api: httpx.Client, name: str, body: dict[str, Any], session: SignedIn, 
     return payload["data"]
 
 
-def test_prize_lifecycle_over_http(api: httpx.Client, clean: psycopg.Connection) -> None:
+def test_prize_lifecycle_over_http(api: httpx.Client, clean: psycopg.Connection, lambdas: Lambdas) -> None:
+    def admin_invoke(function: str, action: str, params: dict[str, Any], *, token: str) -> dict[str, Any]:
+        result: dict[str, Any] = lambdas.invoke(function, admin_event(action, params, token=token))
+        return result
+
     seller = sign_in_http(api, 6001, "winner")
     buyer = sign_in_http(api, 6002, "collector")
     won = win_prize(clean, seller, ticket_price=Decimal("25.00"), total_tickets=4)  # value 100.00

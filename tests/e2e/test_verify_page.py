@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from selenium import webdriver
 
+from infra.local.lambdas import Lambdas
 from infra.local.stack import Stack
 from luckymart import fairdraw
 from scripts import verify_draw
@@ -126,16 +127,14 @@ def buy(token: str, lottery_id: str, quantity: int) -> dict[str, Any]:
     )
 
 
-def draw(pg: psycopg.Connection, lottery_id: str) -> None:
-    from functions.auto_lottery_draw.handler import handler
-
+def draw(pg: psycopg.Connection, lottery_id: str, lambdas: Lambdas) -> None:
     pg.execute("update lotteries set draw_time = now() - interval '1 second' where id = %s", (lottery_id,))
-    handler({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}, None)
+    lambdas.invoke("auto-lottery-draw", {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}})
     assert pg.execute("select status from lotteries where id = %s", (lottery_id,)).fetchone() == ("COMPLETED",)
 
 
 @pytest.fixture(scope="module")
-def world(pg: psycopg.Connection, stack: Stack) -> dict[str, Any]:
+def world(pg: psycopg.Connection, stack: Stack, lambdas: Lambdas) -> dict[str, Any]:
     """`drawn`: 12 tickets sold out to alice (5) and bob (7), drawn; `waiting`: 4 tickets sold out to dave, not
     drawn yet; `on_sale`: carol holds 1 of 3 tickets. Every buyer keeps their receipt."""
     truncate_all(pg)
@@ -153,7 +152,7 @@ def world(pg: psycopg.Connection, stack: Stack) -> dict[str, Any]:
         "dave": buy(dave.token, waiting["id"], 4)["receipt"],
         "carol": buy(carol.token, on_sale["id"], 1)["receipt"],
     }
-    draw(pg, drawn["id"])
+    draw(pg, drawn["id"], lambdas)
     row = pg.execute("select winning_ticket_number from lotteries where id = %s", (drawn["id"],)).fetchone()
     assert row is not None
     winning = int(row[0])

@@ -8,10 +8,10 @@ import httpx
 import psycopg
 import pytest
 
+from infra.local.lambdas import Lambdas
 from luckymart import jsonutil
 from tests.invariants import check_invariants
-from tests.support import make_admin, signed_init_data
-from tests.support_wallets import finance
+from tests.support import admin_event, make_admin, signed_init_data
 
 pytestmark = pytest.mark.e2e
 
@@ -29,8 +29,13 @@ def balances(api: httpx.Client, token: str) -> dict[str, Decimal]:
     return {w["type"]: w["balance"] for w in data["wallets"]}  # type: ignore[index]
 
 
-def test_deposit_exchange_withdraw_reject(api: httpx.Client, clean: psycopg.Connection) -> None:
+def test_deposit_exchange_withdraw_reject(api: httpx.Client, clean: psycopg.Connection, lambdas: Lambdas) -> None:
     admin = make_admin(clean, "FINANCE")
+
+    def finance(action: str, token: str, **params: object) -> dict[str, object]:
+        result: dict[str, object] = lambdas.invoke("admin-finance", admin_event(action, params, token=token))
+        return result
+
     signed = api.post("/auth-telegram", json={"initData": signed_init_data(3101, username="payer")})
     token = signed.json()["data"]["session"]["token"]
 
