@@ -75,6 +75,14 @@ class LocalAws:
 
         return boto3.client("sqs", region_name=LOCAL_REGION, endpoint_url=self.endpoint)
 
+    def queue_depth(self) -> dict[str, str]:
+        """The commission queue's and its dead-letter queue's approximate message counts (for diagnostics)."""
+        sqs = self._sqs()
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        depth = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=names)["Attributes"]
+        dead = sqs.get_queue_attributes(QueueUrl=self.dlq_url, AttributeNames=names[:1])["Attributes"]
+        return {**depth, "dead_letters": dead["ApproximateNumberOfMessages"]}
+
     def poll_once(
         self,
         consumer: Callable[[dict[str, Any], Any], dict[str, Any]],
@@ -110,15 +118,20 @@ class LocalAws:
             response = consumer({"Records": records}, context)
             self.duplicated += len(records)
         failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
-        for message in messages:
-            if message["MessageId"] not in failed:
-                sqs.delete_message(QueueUrl=queue.url, ReceiptHandle=message["ReceiptHandle"])
+        done = [
+            {"Id": str(i), "ReceiptHandle": message["ReceiptHandle"]}
+            for i, message in enumerate(messages)
+            if message["MessageId"] not in failed
+        ]
+        if done:  # one call per batch, as the event source mapping deletes
+            sqs.delete_message_batch(QueueUrl=queue.url, Entries=done)
         self.delivered += len(records)
         return len(records)
 
-    def run_poller(self) -> threading.Thread:
-        """Polls the commission queue into process-commissions."""
-        return self._run_poller("process_commissions", None, 30000)
+    def run_poller(self, pollers: int = 1) -> list[threading.Thread]:
+        """Polls the commission queue into process-commissions; `pollers` batches at once, as the event source
+        mapping scales out when the queue backs up (the consumer is written for concurrent batches)."""
+        return [self._run_poller("process_commissions", None, 30000) for _ in range(pollers)]
 
     def run_notification_poller(self) -> threading.Thread:
         """Polls the notification queue into send-telegram-notifications (one poller: the rate-limit slots come

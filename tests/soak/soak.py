@@ -28,13 +28,18 @@ import httpx
 import psycopg
 
 from infra.local.aws import LocalAws, local_aws
+from infra.local.secrets import LOCAL_BOT_TOKEN
 from infra.local.stack import Stack, private_stack
-from luckymart import jsonutil
+from infra.local.telegram_fake import FakeTelegram
+from luckymart import jsonutil, telegram_bot
 from scripts import verify_draw
 from tests.invariants import check_invariants
 from tests.support import admin_invoke, make_admin, signed_init_data
 
 MAX_REQUESTS = 200_000  # a hard bound on top of the deadline
+COMMISSION_POLLERS = 2  # concurrent consumer batches, as the event source mapping runs when the queue backs up
+DRAIN_STALL_SECONDS = 60  # the drain fails when the backlog has not shrunk for this long...
+DRAIN_LIMIT_SECONDS = 300  # ...or has not emptied by then
 
 
 @dataclass
@@ -85,6 +90,7 @@ class Soak:
         stack: Stack,
         pg: psycopg.Connection,
         aws: LocalAws,
+        telegram: FakeTelegram,
         seconds: float,
         users: int,
         workers: int,
@@ -92,6 +98,7 @@ class Soak:
     ) -> None:
         self.stack = stack
         self.aws = aws
+        self.telegram = telegram
         self.lotteries: list[str] = []
         self.pg = pg
         self.seconds = seconds
@@ -371,18 +378,25 @@ class Soak:
 
     def drain(self) -> None:
         """After the load: the outbox re-publishes what was lost (its minute is time-warped), the consumer pays
-        it and the scheduler draws what sold out. Bounded in time."""
-        deadline = time.monotonic() + 90
+        it and the scheduler draws what sold out. Fails when the backlog stops shrinking, or is not gone within
+        DRAIN_LIMIT_SECONDS."""
+        started = progressed = time.monotonic()
         left: Any = None
-        while time.monotonic() < deadline:
+        smallest: int | None = None
+        while (now := time.monotonic()) - progressed < DRAIN_STALL_SECONDS and now - started < DRAIN_LIMIT_SECONDS:
             with self._lock:
-                # rows locked in order_id order, as the draw's re-arm (private.rearm_commissions), the cancellation
-                # and a consumer batch lock them; a deadlock is still caught (the next round retries)
+                # Rows whose last publish is older than the consumer's visibility timeout are made a minute old,
+                # so the next scheduled run re-publishes them; rows published just now are left alone, else
+                # every round would send each of them again and bury the consumer in duplicates. Locked in
+                # order_id order, as the draw's re-arm (private.rearm_commissions), the cancellation and a
+                # consumer batch lock them; a deadlock is still caught (the next round retries).
                 try:
                     self.pg.execute(
                         "update commission_outbox x set created_at = now() - interval '2 minutes', "
                         "published_at = null from (select order_id from commission_outbox "
-                        "where processed_at is null order by order_id for update) o where x.order_id = o.order_id"
+                        "where processed_at is null "
+                        "and coalesce(published_at, created_at) < now() - interval '10 seconds' "
+                        "order by order_id for update) o where x.order_id = o.order_id"
                     )
                 except psycopg.errors.DeadlockDetected:
                     time.sleep(0.2)
@@ -400,9 +414,37 @@ class Soak:
                     " + (select count(*) from lotteries where status in ('SOLD_OUT', 'DRAWING'))"
                 ).fetchone()
             if left == (0,):
+                self.report.operations["drain_seconds"] = round(time.monotonic() - started)
                 return
+            if smallest is None or left[0] < smallest:
+                smallest, progressed = left[0], time.monotonic()
             time.sleep(1)
-        self._violation(f"drain did not finish: {left} outbox rows / lotteries left")
+        self._violation(f"drain did not finish: {left} outbox rows / lotteries left; {self.diagnose_stuck()}")
+
+    def diagnose_stuck(self) -> str:
+        """Why the drain did not finish: each stuck outbox row's state, what settling it now would answer (in a
+        transaction rolled back), the commission queue's depth and whether the poller and scheduler still run."""
+        with self._lock:
+            rows = self.pg.execute(
+                "select x.order_id, x.created_at, x.published_at, x.publish_attempts, o.status, l.status "
+                "from commission_outbox x join orders o on o.id = x.order_id "
+                "join lotteries l on l.id = o.lottery_id "
+                "where x.processed_at is null order by x.order_id limit 5"
+            ).fetchall()
+            parts = []
+            for order_id, created, published, attempts, order_status, lottery_status in rows:
+                with self.pg.transaction(force_rollback=True):
+                    outcome = self.pg.execute(
+                        "select public.process_commissions(array[%s]::uuid[])", (order_id,)
+                    ).fetchone()
+                parts.append(
+                    f"order {order_id} ({order_status}, lottery {lottery_status}, created {created:%T}, "
+                    f"published {published and f'{published:%T}'}, attempts {attempts}): settling now -> "
+                    f"{outcome[0] if outcome else None}"
+                )
+        depth = self.aws.queue_depth()
+        alive = {thread.name: thread.is_alive() for thread in threading.enumerate() if thread.daemon}
+        return f"{'; '.join(parts)}; queue {depth}; threads {alive}"
 
     # ------------------------------------------------------------------ run
     def worker(self, index: int) -> None:
@@ -434,7 +476,8 @@ class Soak:
             )  # draw a second after sell-out, not three minutes
             self.lotteries = [self.create_lottery() for _ in range(3)]
             self.aws.duplicate_deliveries = lambda: self.random.random() < 0.2
-            self.aws.run_poller()
+            self.aws.run_poller(COMMISSION_POLLERS)
+            self.aws.run_notification_poller()
             self.aws.run_scheduler(1.0)
             self._deadline = time.monotonic() + self.seconds
             threads = [threading.Thread(target=self.worker, args=(i,), daemon=True) for i in range(self.workers)]
@@ -451,6 +494,7 @@ class Soak:
         self.report.seconds = time.monotonic() - started
         self.report.faults["sqs_duplicate_deliveries"] = self.aws.duplicated
         self.report.operations["sqs_messages_consumed"] = self.aws.delivered
+        self.report.operations["telegram_messages_sent"] = len(self.telegram.sent())
         self.check(capture.lines)
         return self.report
 
@@ -524,9 +568,19 @@ class Soak:
 
 
 @contextmanager
-def soak_stack() -> Iterator[tuple[Stack, psycopg.Connection, LocalAws]]:
+def soak_stack() -> Iterator[tuple[Stack, psycopg.Connection, LocalAws, FakeTelegram]]:
+    """The private stack, local AWS and a fake Telegram Bot API: every push is delivered, as in production (an
+    unconsumed notification queue would only grow, and the SQS stand-in slows down with its length)."""
     with private_stack() as stack, local_aws() as aws, psycopg.connect(stack.database_url, autocommit=True) as pg:
-        yield stack, pg, aws
+        telegram = FakeTelegram(LOCAL_BOT_TOKEN)
+        telegram.serve_in_thread()
+        os.environ["TELEGRAM_API_BASE_URL"] = telegram.base_url
+        telegram_bot.reset()
+        try:
+            yield stack, pg, aws, telegram
+        finally:
+            telegram.stop()
+            telegram_bot.reset()
 
 
 def main() -> None:
@@ -535,8 +589,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=40)
     parser.add_argument("--workers", type=int, default=8)
     args = parser.parse_args()
-    with soak_stack() as (stack, pg, aws):
-        report = Soak(stack, pg, aws, args.seconds, args.users, args.workers).run()
+    with soak_stack() as (stack, pg, aws, telegram):
+        report = Soak(stack, pg, aws, telegram, args.seconds, args.users, args.workers).run()
     print(report.render())
     raise SystemExit(1 if report.violations else 0)
 

@@ -49,9 +49,13 @@ TRANSIENT_SQLSTATE_CLASSES = ("08", "53")
 TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03", "57014", "57P01", "57P02", "57P03"}
 
 
-def is_transient(http_status: int, sqlstate: str) -> bool:
+def is_transient(http_status: int, sqlstate: str, lost_connection: bool = False) -> bool:
+    """`lost_connection`: PostgREST reported a database error that carries no SQLSTATE. PostgreSQL gives every
+    error it raises a SQLSTATE; an error without one comes from the client library when the backend went away
+    mid-statement (PostgREST answers it as a bare 400), so it is a lost connection, not a bad request."""
     return (
-        http_status in TRANSIENT_HTTP_STATUSES
+        lost_connection
+        or http_status in TRANSIENT_HTTP_STATUSES
         or sqlstate in TRANSIENT_SQLSTATES
         or sqlstate.startswith(TRANSIENT_SQLSTATE_CLASSES)
     )
@@ -140,7 +144,8 @@ def _error_from(function: str, http_status: int, raw: bytes) -> Exception:
                 details = None
         return AppError(str(body.get("message")), str(body.get("details") or ""), int(code[2:]), details)
     # Log the SQLSTATE only: PostgREST messages can quote parameter values.
-    if is_transient(http_status, code):
+    lost_connection = isinstance(body, dict) and not code and bool(body.get("message"))
+    if is_transient(http_status, code, lost_connection):
         logger.warning("rpc unavailable", extra={"rpc": function, "http_status": http_status, "sqlstate": code})
         return Unavailable(f"rpc {function} failed with {code or http_status}")
     logger.error("rpc failed", extra={"rpc": function, "http_status": http_status, "sqlstate": code})
